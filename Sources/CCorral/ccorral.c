@@ -1,0 +1,179 @@
+#define _GNU_SOURCE
+#include "ccorral.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <pthread.h>
+
+int ccorral_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+int ccorral_set_pdeathsig(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
+int ccorral_set_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+size_t ccorral_unix_path_max(void) {
+    struct sockaddr_un a;
+    return sizeof(a.sun_path) - 1;
+}
+
+static int fill_address(struct sockaddr_un *address, const char *path) {
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof(address->sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memset(address, 0, sizeof(*address));
+    address->sun_family = AF_UNIX;
+    memcpy(address->sun_path, path, length);
+    return 0;
+}
+
+int ccorral_unix_listen(const char *path, int backlog) {
+    struct sockaddr_un address;
+    if (fill_address(&address, path) < 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (bind(fd, (struct sockaddr *)&address, sizeof(address)) < 0 || listen(fd, backlog) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int ccorral_unix_connect(const char *path) {
+    struct sockaddr_un address;
+    if (fill_address(&address, path) < 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int rc;
+    do {
+        rc = connect(fd, (struct sockaddr *)&address, sizeof(address));
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int ccorral_accept4_cloexec(int fd) {
+    int rc;
+    do {
+        rc = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    } while (rc < 0 && errno == EINTR);
+    return rc;
+}
+
+int ccorral_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
+    struct ucred cred;
+    socklen_t length = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) < 0) return -1;
+    *pid = cred.pid;
+    *uid = cred.uid;
+    *gid = cred.gid;
+    return 0;
+}
+
+int ccorral_set_send_timeout(int fd, int64_t milliseconds) {
+    struct timeval tv = {.tv_sec = milliseconds / 1000, .tv_usec = (milliseconds % 1000) * 1000};
+    return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+int ccorral_pipe2_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int ccorral_wifexited(int status) { return WIFEXITED(status); }
+int ccorral_wexitstatus(int status) { return WEXITSTATUS(status); }
+int ccorral_wifsignaled(int status) { return WIFSIGNALED(status); }
+int ccorral_wtermsig(int status) { return WTERMSIG(status); }
+
+const int ccorral_clone_newnet = CLONE_NEWNET;
+const int ccorral_clone_newipc = CLONE_NEWIPC;
+const int ccorral_clone_newuts = CLONE_NEWUTS;
+const int ccorral_clone_newpid = CLONE_NEWPID;
+const int ccorral_clone_newns = CLONE_NEWNS;
+int ccorral_setns(int fd, int nstype) { return setns(fd, nstype); }
+int ccorral_unshare(int flags) { return unshare(flags); }
+
+int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                  int stdin_fd, int stdout_fd, int stderr_fd, int new_session) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+    int fds[3] = {stdin_fd, stdout_fd, stderr_fd};
+    for (int target = 0; target < 3; target++) {
+        if (fds[target] < 0) {
+            posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
+        } else if (fds[target] == target) {
+            // dup2 onto itself would keep O_CLOEXEC; clear it instead.
+            posix_spawn_file_actions_adddup2(&actions, fds[target], 100 + target);
+            posix_spawn_file_actions_adddup2(&actions, 100 + target, target);
+            posix_spawn_file_actions_addclose(&actions, 100 + target);
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, fds[target], target);
+        }
+    }
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (new_session) flags |= POSIX_SPAWN_SETSID;
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setflags(&attributes, flags);
+    int rc = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return 0;
+}
+
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+
+int ccorral_signalfd_block(const int *signals, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int ccorral_signalfd_next(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n;
+    do {
+        n = read(fd, &info, sizeof(info));
+    } while (n < 0 && errno == EINTR);
+    if (n != sizeof(info)) return 0;
+    return (int)info.ssi_signo;
+}
+
+int ccorral_ignore_signal(int signal) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = SIG_IGN;
+    return sigaction(signal, &action, NULL);
+}
+
+int ccorral_flock_exclusive(int fd) {
+    int rc;
+    do {
+        rc = flock(fd, LOCK_EX);
+    } while (rc < 0 && errno == EINTR);
+    return rc;
+}

@@ -1,0 +1,50 @@
+// What Swift cannot import cleanly from glibc: function-like macros, variadic
+// calls (prctl), and sockaddr_un juggling. Each helper returns -1 and leaves
+// errno set on failure, like the call it wraps.
+#pragma once
+#include <sys/types.h>
+#include <stdint.h>
+
+// prctl
+int ccorral_set_child_subreaper(void);
+int ccorral_set_pdeathsig(int signal);
+int ccorral_set_name(const char *name);
+
+// sockets
+int ccorral_unix_listen(const char *path, int backlog);
+int ccorral_unix_connect(const char *path);
+int ccorral_accept4_cloexec(int fd);
+int ccorral_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+int ccorral_set_send_timeout(int fd, int64_t milliseconds);
+int ccorral_pipe2_cloexec(int fds[2]);
+size_t ccorral_unix_path_max(void);
+
+// wait status
+int ccorral_wifexited(int status);
+int ccorral_wexitstatus(int status);
+int ccorral_wifsignaled(int status);
+int ccorral_wtermsig(int status);
+
+// namespaces
+extern const int ccorral_clone_newnet;
+extern const int ccorral_clone_newipc;
+extern const int ccorral_clone_newuts;
+extern const int ccorral_clone_newpid;
+extern const int ccorral_clone_newns;
+int ccorral_setns(int fd, int nstype);
+int ccorral_unshare(int flags);
+
+// process spawning: posix_spawn with stdio wired, optional new session.
+// argv and envp are NULL-terminated. Fds < 0 mean /dev/null.
+int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                  int stdin_fd, int stdout_fd, int stderr_fd, int new_session);
+
+// signals: block `signals` in the calling thread (and every thread it creates later) and
+// return a close-on-exec, non-blocking signalfd that reports them.
+int ccorral_signalfd_block(const int *signals, int count);
+// Reads one pending signal from a signalfd; returns its number, 0 when none is pending.
+int ccorral_signalfd_next(int fd);
+int ccorral_ignore_signal(int signal);
+
+// file locks
+int ccorral_flock_exclusive(int fd);

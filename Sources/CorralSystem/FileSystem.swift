@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Path operations the runtime needs, without Foundation.
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// Creates `path` and its missing parents.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o711) throws(SystemError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw SystemError("mkdir", current)
+            }
+        }
+    }
+
+    public static func remove(_ path: String) {
+        _ = unlink(path)
+    }
+
+    /// Removes a tree, not following symlinks and not crossing mount points' contents it cannot unlink.
+    public static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for entry in (try? listDirectory(path)) ?? [] {
+                removeTree(path + "/" + entry)
+            }
+            _ = rmdir(path)
+        } else {
+            _ = unlink(path)
+        }
+    }
+
+    public static func listDirectory(_ path: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(path) else { throw SystemError("opendir", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public static func readFile(_ path: String, limit: Int = 1 << 20) throws(SystemError) -> [UInt8] {
+        let fd = try FileDescriptor.open(path, O_RDONLY)
+        defer { fd.close() }
+        var result: [UInt8] = []
+        while result.count < limit {
+            let chunk = try fd.read(upTo: min(65536, limit - result.count))
+            if chunk.isEmpty { break }
+            result += chunk
+        }
+        return result
+    }
+
+    public static func readText(_ path: String) throws(SystemError) -> String {
+        String(decoding: try readFile(path), as: UTF8.self)
+    }
+
+    /// Writes a file so that readers see the old content or the new, never a part:
+    /// a temp file in the same directory, fsync, rename, fsync of the directory.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
+        let temp = path + ".tmp.\(getpid())"
+        let fd = try FileDescriptor.open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+        do {
+            try fd.writeAll(bytes)
+            try fd.sync()
+            fd.close()
+        } catch {
+            fd.close()
+            unlink(temp)
+            throw error
+        }
+        guard rename(temp, path) == 0 else {
+            let error = SystemError("rename", path)
+            unlink(temp)
+            throw error
+        }
+        let directory = parent(of: path)
+        if let dirfd = try? FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY) {
+            _ = fsync(dirfd.rawValue)
+            dirfd.close()
+        }
+    }
+
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// An absolute form of `path`, relative to the current directory; no symlinks resolved.
+    public static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return cwd == "/" ? "/" + path : cwd + "/" + path
+    }
+}

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCorral
+
+/// prctl and friends, for the process calling them.
+public enum ProcessControl {
+    /// Orphans in our subtree are reparented to us, so we reap them instead of init.
+    public static func becomeChildSubreaper() throws(SystemError) {
+        guard ccorral_set_child_subreaper() == 0 else { throw SystemError("prctl(PR_SET_CHILD_SUBREAPER)") }
+    }
+
+    public static func setName(_ name: String) {
+        _ = ccorral_set_name(String(name.prefix(15)))
+    }
+
+    public static var pid: pid_t { getpid() }
+
+    /// True while `pid` names a process we may signal (zombies included).
+    public static func isAlive(_ pid: pid_t) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    public static func signal(_ pid: pid_t, _ signal: Int32) throws(SystemError) {
+        guard kill(pid, signal) == 0 else { throw SystemError("kill", "\(pid)") }
+    }
+
+    /// Waits for one child without blocking; nil when none has exited.
+    public static func reapAny() -> (pid: pid_t, status: ExitStatus)? {
+        var status: Int32 = 0
+        let pid = waitpid(-1, &status, WNOHANG)
+        guard pid > 0 else { return nil }
+        return (pid, ExitStatus(waitStatus: status))
+    }
+
+    /// Blocks until `pid` exits. Only for processes that no reaper is watching.
+    public static func wait(for pid: pid_t) throws(SystemError) -> ExitStatus {
+        var status: Int32 = 0
+        try retryingOnInterrupt("waitpid", "\(pid)") { Int(waitpid(pid, &status, 0)) }
+        return ExitStatus(waitStatus: status)
+    }
+}

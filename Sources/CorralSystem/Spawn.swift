@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCorral
+
+/// Starts programs with posix_spawn. Nothing here waits for them: exit statuses belong to
+/// whichever single reaper the process runs, so no second waiter can steal them.
+public enum Spawn {
+    public struct Stdio: Sendable {
+        public var stdin: FileDescriptor?
+        public var stdout: FileDescriptor?
+        public var stderr: FileDescriptor?
+        public init(stdin: FileDescriptor? = nil, stdout: FileDescriptor? = nil, stderr: FileDescriptor? = nil) {
+            self.stdin = stdin
+            self.stdout = stdout
+            self.stderr = stderr
+        }
+        /// Every stream to /dev/null.
+        public static let detached = Stdio()
+    }
+
+    /// Runs `path` with `arguments` (argv[0] included) and returns its pid.
+    public static func run(_ path: String, arguments: [String], environment: [String]? = nil,
+                           stdio: Stdio = .detached, newSession: Bool = false) throws(SystemError) -> pid_t {
+        let env = environment ?? Environment.current
+        var pid: pid_t = 0
+        let rc = withCStrings(arguments) { argv in
+            withCStrings(env) { envp in
+                ccorral_spawn(&pid, path, argv, envp,
+                              stdio.stdin?.rawValue ?? -1, stdio.stdout?.rawValue ?? -1,
+                              stdio.stderr?.rawValue ?? -1, newSession ? 1 : 0)
+            }
+        }
+        guard rc == 0 else { throw SystemError("posix_spawn", path) }
+        return pid
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings, valid only during the call.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// The process environment as `KEY=value` strings.
+public enum Environment {
+    public static var current: [String] {
+        var result: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            result.append(String(cString: entry))
+            cursor += 1
+        }
+        return result
+    }
+
+    public static func value(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}

@@ -1,0 +1,3 @@
+import CorralCtl
+
+await CorralCtlCommand.runFromCommandLine()

@@ -1,0 +1,56 @@
+import CorralSystem
+import Synchronization
+
+/// What every service of one shim shares: who it serves, its log, events, reaper, and the
+/// way to ask it to exit.
+public final class ShimContext: Sendable {
+    public let options: ShimOptions
+    public let paths: ShimPaths
+    public let log: ShimLog
+    public let events: EventLog
+    public let reaper: Reaper
+    public let startedAtWallNanos: UInt64
+    public let startedAtMonotonicNanos: UInt64
+    let recentCalls: CallHistory
+    private let shutdownRequested: AsyncStream<Void>.Continuation
+    let shutdownSignal: AsyncStream<Void>
+
+    init(options: ShimOptions, log: ShimLog) {
+        self.options = options
+        self.paths = ShimPaths(stateDir: options.stateDir, socketDir: options.socketDir)
+        self.log = log
+        self.events = EventLog()
+        self.reaper = Reaper(log: log)
+        self.startedAtWallNanos = Clock.wallNanos
+        self.startedAtMonotonicNanos = Clock.monotonicNanos
+        self.recentCalls = CallHistory()
+        (shutdownSignal, shutdownRequested) = AsyncStream<Void>.makeStream()
+    }
+
+    /// Asks the shim to exit once the current call has been answered.
+    func requestShutdown(reason: String) {
+        log(.info, "shutdown requested: \(reason)")
+        shutdownRequested.yield()
+    }
+}
+
+/// The last calls the shim served, for `Debug.RecentRPCs`.
+final class CallHistory: Sendable {
+    private let records = Mutex<[TTRPCCallRecord]>([])
+    private let capacity = 128
+
+    func append(_ record: TTRPCCallRecord) {
+        records.withLock { r in
+            r.append(record)
+            if r.count > capacity { r.removeFirst(r.count - capacity) }
+        }
+    }
+
+    func recent(limit: Int) -> [TTRPCCallRecord] {
+        let all = records.withLock { $0 }
+        return limit > 0 ? Array(all.suffix(limit)) : all
+    }
+}
+
+import TTRPC
+typealias TTRPCCallRecord = Server.CallRecord

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CorralSystem
+
+/// The shim's entry point, behind a thin `main`.
+public enum ShimMain {
+    static let servedSignals: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
+
+    /// Runs synchronously at the top of `main`, before any thread exists.
+    public static func prepare(_ arguments: [String]) {
+        if arguments.first == ShimOptions.Command.serve.rawValue {
+            SignalEvents.blockEarly(servedSignals)
+        }
+    }
+
+    public static func run(_ arguments: [String]) async -> Int32 {
+        if arguments.first == "version" || arguments.first == "--version" {
+            print("corral-shim \(BuildInfo.version) (protocol \(BuildInfo.shimProtocolVersion), \(BuildInfo.runtime))")
+            return 0
+        }
+        let options: ShimOptions
+        do {
+            options = try ShimOptions(arguments: arguments)
+        } catch {
+            try? FileDescriptor(rawValue: 2).writeAll("corral-shim: \(error)\n")
+            return 2
+        }
+        switch options.command {
+        case .start: return await StartCommand.run(options)
+        case .serve: return await ServeCommand.run(options)
+        case .delete: return DeleteCommand.run(options)
+        }
+    }
+}
