@@ -60,8 +60,11 @@ let package = Package(
         .executableTarget(name: "corralctl", dependencies: ["CorralCtl"], path: "Sources/corralctl"),
 
         // Tests
-        .testTarget(name: "TTRPCWireTests", dependencies: ["TTRPCWire"], path: "Tests/TTRPCWireTests"),
-        .testTarget(name: "TTRPCTests", dependencies: ["TTRPC", "ShimAPI", "CorralSystem"],
+        .testTarget(name: "TTRPCWireTests",
+                    dependencies: ["TTRPCWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                    path: "Tests/TTRPCWireTests"),
+        .testTarget(name: "TTRPCTests",
+                    dependencies: ["TTRPC", "ShimAPI", "CorralSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     path: "Tests/TTRPCTests"),
         .testTarget(name: "CorralSystemTests", dependencies: ["CorralSystem", "CSeccomp"],
                     path: "Tests/CorralSystemTests"),

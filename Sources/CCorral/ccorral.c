@@ -123,6 +123,8 @@ int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
             posix_spawn_file_actions_adddup2(&actions, fds[target], target);
         }
     }
+    // Nothing else the parent holds (sockets, other pods' fds) leaks into the child.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     if (new_session) flags |= POSIX_SPAWN_SETSID;
     sigset_t empty, all;

@@ -26,10 +26,13 @@ public final class Client: Sendable {
     }
 
     private struct State {
-        var nextStreamID: UInt32 = 1
         var pending: [UInt32: Pending] = [:]
         var closed = false
     }
+
+    /// The next stream id. Held while a request is written, so ids reach the server in the
+    /// order they were taken: it refuses one lower than any it has seen.
+    private let nextStreamID = Mutex<UInt32>(1)
 
     /// Connects to `path` (a plain path or `unix://path`).
     public static func connect(_ address: String) throws(RPCError) -> Client {
@@ -101,18 +104,20 @@ public final class Client: Sendable {
     public func call(service: String, method: String, payload: [UInt8],
                      timeout: Duration = Client.defaultTimeout,
                      metadata: [(String, String)] = []) async throws(RPCError) -> [UInt8] {
-        let id = reserveStreamID()
         let envelope = Self.envelope(service: service, method: method, payload: payload,
                                      timeout: timeout, metadata: metadata)
+        let streamID = Mutex<UInt32?>(nil)
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
-                    guard register(id, .unary(continuation)) else { return }
-                    armDeadline(id, timeout, what: "\(service)/\(method)")
-                    send(Frame(streamID: id, type: .request, payload: envelope), failing: id)
+                    let id = start(.unary(continuation), flags: [], envelope: envelope)
+                    streamID.withLock { $0 = id }
+                    if let id { armDeadline(id, timeout, what: "\(service)/\(method)") }
                 }
             } onCancel: {
-                complete(id, .failure(RPCError(.cancelled, "\(service)/\(method) was cancelled by the caller")))
+                if let id = streamID.withLock({ $0 }) {
+                    complete(id, .failure(RPCError(.cancelled, "\(service)/\(method) was cancelled by the caller")))
+                }
             }
         } catch let error as RPCError {
             throw error
@@ -124,10 +129,10 @@ public final class Client: Sendable {
     /// A server stream. Stopping the iteration tells the server to stop sending.
     public func stream(service: String, method: String, payload: [UInt8], timeout: Duration? = nil,
                        metadata: [(String, String)] = []) -> AsyncThrowingStream<[UInt8], any Error> {
-        let id = reserveStreamID()
         let envelope = Self.envelope(service: service, method: method, payload: payload,
                                      timeout: timeout, metadata: metadata)
         return AsyncThrowingStream { continuation in
+            guard let id = start(.stream(continuation), flags: [.remoteClosed], envelope: envelope) else { return }
             continuation.onTermination = { [weak self] reason in
                 guard let self else { return }
                 let wasPending = state.withLock { $0.pending.removeValue(forKey: id) != nil }
@@ -135,9 +140,7 @@ public final class Client: Sendable {
                     try? framed.withLock { $0 }?.send(Frame(streamID: id, type: .data, flags: [.remoteClosed, .noData]))
                 }
             }
-            guard register(id, .stream(continuation)) else { return }
             if let timeout { armDeadline(id, timeout, what: "\(service)/\(method)") }
-            send(Frame(streamID: id, type: .request, flags: [.remoteClosed], payload: envelope), failing: id)
         }
     }
 
@@ -162,11 +165,14 @@ public final class Client: Sendable {
         return request.bytes()
     }
 
-    private func reserveStreamID() -> UInt32 {
-        state.withLock { s in
-            let id = s.nextStreamID
-            s.nextStreamID &+= 2
-            return id
+    /// Takes a stream id, registers the waiter and writes the request, in that order and under
+    /// one lock. Nil (the waiter already failed) when the request could not be sent.
+    private func start(_ pending: Pending, flags: FrameFlags, envelope: [UInt8]) -> UInt32? {
+        nextStreamID.withLock { next -> UInt32? in
+            let id = next
+            next &+= 2
+            guard register(id, pending) else { return nil }
+            return send(Frame(streamID: id, type: .request, flags: flags, payload: envelope), failing: id) ? id : nil
         }
     }
 
@@ -195,15 +201,17 @@ public final class Client: Sendable {
         }
     }
 
-    private func send(_ frame: Frame, failing id: UInt32) {
+    private func send(_ frame: Frame, failing id: UInt32) -> Bool {
         guard let connection = framed.withLock({ $0 }) else {
             complete(id, .failure(RPCError(.unavailable, "connection closed")))
-            return
+            return false
         }
         do {
             try connection.send(frame)
+            return true
         } catch {
             complete(id, .failure(error))
+            return false
         }
     }
 

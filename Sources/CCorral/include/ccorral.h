@@ -35,7 +35,7 @@ int ccorral_setns(int fd, int nstype);
 int ccorral_unshare(int flags);
 
 // process spawning: posix_spawn with stdio wired, optional new session.
-// argv and envp are NULL-terminated. Fds < 0 mean /dev/null.
+// argv and envp are NULL-terminated. Fds < 0 mean /dev/null. Every other fd is closed in the child.
 int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                   int stdin_fd, int stdout_fd, int stderr_fd, int new_session);
 
