@@ -5,7 +5,7 @@ import PackageDescription
 // nothing heavier than SwiftProtobuf (without its Foundation traits).
 // Statically linked FoundationEssentials (pulled in by SwiftProtobuf) needs its helper
 // archives named after it: the toolchain's static link line lists them too early.
-let staticShimFlags = ["-static-stdlib"] + ["FoundationEssentials", "_FoundationCollections", "_FoundationCShims"]
+let staticShimFlags = ["-static-executable"] + ["FoundationEssentials", "_FoundationCollections", "_FoundationCShims"]
     .flatMap { ["-Xlinker", "-l\($0)"] }
 
 let package = Package(
@@ -66,10 +66,11 @@ let package = Package(
         .testTarget(name: "TTRPCTests",
                     dependencies: ["TTRPC", "ShimAPI", "CorralSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     path: "Tests/TTRPCTests"),
-        .testTarget(name: "CorralSystemTests", dependencies: ["CorralSystem", "CSeccomp"],
+        .testTarget(name: "CorralSystemTests", dependencies: ["CorralSystem", "CSeccomp", "CSystemd"],
                     path: "Tests/CorralSystemTests"),
         .testTarget(name: "ShimIntegrationTests",
-                    dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralShim"],
+                    dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralShim",
+                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     path: "Tests/ShimIntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -76,3 +76,10 @@ public enum UnixSocket {
         _ = Glibc.shutdown(fd.rawValue, Int32(SHUT_RDWR))
     }
 }
+
+extension UnixSocket {
+    /// Tells the peer we send nothing more, while still reading what it sends.
+    public static func shutdownWrite(_ fd: FileDescriptor) {
+        _ = Glibc.shutdown(fd.rawValue, Int32(SHUT_WR))
+    }
+}
