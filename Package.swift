@@ -40,7 +40,12 @@ let package = Package(
                 dependencies: ["TTRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "protocol/ShimAPI"),
 
+        // JSON without Foundation, for what the shim reads and writes (CNI, runc, OCI).
+        .target(name: "CorralJSON", path: "Sources/CorralJSON"),
+
         // corral-shim
+        .target(name: "ShimIO", dependencies: ["CorralSystem"], path: "shim/Sources/ShimIO"),
+        .target(name: "ShimNetwork", dependencies: ["CorralSystem", "CorralJSON"], path: "shim/Sources/ShimNetwork"),
         .target(name: "CorralShim",
                 dependencies: ["ShimAPI", "TTRPC", "CorralSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "shim/Sources/CorralShim"),
@@ -68,6 +73,10 @@ let package = Package(
                     path: "Tests/TTRPCTests"),
         .testTarget(name: "CorralSystemTests", dependencies: ["CorralSystem", "CSeccomp", "CSystemd"],
                     path: "Tests/CorralSystemTests"),
+        .testTarget(name: "CorralJSONTests", dependencies: ["CorralJSON"], path: "Tests/CorralJSONTests"),
+        .testTarget(name: "ShimIOTests", dependencies: ["ShimIO", "CorralSystem"], path: "Tests/ShimIOTests"),
+        .testTarget(name: "ShimNetworkTests", dependencies: ["ShimNetwork", "CorralJSON", "CorralSystem"],
+                    path: "Tests/ShimNetworkTests"),
         .testTarget(name: "ShimIntegrationTests",
                     dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralShim",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
