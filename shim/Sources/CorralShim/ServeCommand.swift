@@ -57,6 +57,7 @@ enum ServeCommand {
         }
         log(.info, "shim \(BuildInfo.version) serving pod \(options.id) on \(paths.address), pid \(ProcessControl.pid)")
         announce(paths.address)
+        WorkingSet.releaseReadOnlyImagePages()
 
         for await _ in shim.shutdownSignal { break }
 
