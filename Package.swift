@@ -5,7 +5,7 @@ import PackageDescription
 // nothing heavier than SwiftProtobuf (without its Foundation traits).
 // Statically linked FoundationEssentials (pulled in by SwiftProtobuf) needs its helper
 // archives named after it: the toolchain's static link line lists them too early.
-let staticShimFlags = ["-static-executable"] + ["FoundationEssentials", "_FoundationCollections", "_FoundationCShims"]
+let staticShimFlags = ["-static-executable", "-use-ld=lld"] + ["FoundationEssentials", "_FoundationCollections", "_FoundationCShims"]
     .flatMap { ["-Xlinker", "-l\($0)"] }
 
 let package = Package(
