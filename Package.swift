@@ -45,6 +45,7 @@ let package = Package(
 
         // corral-shim
         .target(name: "ShimIO", dependencies: ["CorralSystem"], path: "shim/Sources/ShimIO"),
+        .target(name: "ShimCgroups", dependencies: ["CorralSystem"], path: "shim/Sources/ShimCgroups"),
         .target(name: "ShimNetwork", dependencies: ["CorralSystem", "CorralJSON"], path: "shim/Sources/ShimNetwork"),
         .target(name: "CorralShim",
                 dependencies: ["ShimAPI", "TTRPC", "CorralSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -77,6 +78,7 @@ let package = Package(
         .testTarget(name: "ShimIOTests", dependencies: ["ShimIO", "CorralSystem"], path: "Tests/ShimIOTests"),
         .testTarget(name: "ShimNetworkTests", dependencies: ["ShimNetwork", "CorralJSON", "CorralSystem"],
                     path: "Tests/ShimNetworkTests"),
+        .testTarget(name: "ShimCgroupsTests", dependencies: ["ShimCgroups", "CorralSystem"], path: "Tests/ShimCgroupsTests"),
         .testTarget(name: "ShimIntegrationTests",
                     dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralShim",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
