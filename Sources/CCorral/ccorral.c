@@ -179,3 +179,154 @@ int ccorral_flock_exclusive(int fd) {
     } while (rc < 0 && errno == EINTR);
     return rc;
 }
+
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <termios.h>
+
+struct pin_request {
+    int flags;
+    const char *hostname;
+    const char *paths[3];
+    int error;
+};
+
+static void *pin_thread(void *argument) {
+    struct pin_request *request = argument;
+    static const char *const sources[3] = {"/proc/thread-self/ns/net", "/proc/thread-self/ns/ipc",
+                                           "/proc/thread-self/ns/uts"};
+    if (unshare(request->flags) < 0) {
+        request->error = errno;
+        return NULL;
+    }
+    if ((request->flags & CLONE_NEWUTS) && request->hostname && request->hostname[0] &&
+        sethostname(request->hostname, strlen(request->hostname)) < 0) {
+        request->error = errno;
+        return NULL;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (request->paths[i] && mount(sources[i], request->paths[i], NULL, MS_BIND, NULL) < 0) {
+            request->error = errno;
+            for (int j = 0; j < i; j++) {
+                if (request->paths[j]) umount2(request->paths[j], MNT_DETACH);
+            }
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+int ccorral_pin_namespaces(int flags, const char *hostname,
+                           const char *net_path, const char *ipc_path, const char *uts_path) {
+    struct pin_request request = {flags, hostname, {net_path, ipc_path, uts_path}, 0};
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, pin_thread, &request);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    // The thread ends here, taking its namespaces with it; the bind mounts keep them alive.
+    pthread_join(thread, NULL);
+    if (request.error != 0) {
+        errno = request.error;
+        return -1;
+    }
+    return 0;
+}
+
+int ccorral_unmount_detach(const char *path) { return umount2(path, MNT_DETACH); }
+
+int ccorral_bind_mount(const char *source, const char *target, int readonly) {
+    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0) return -1;
+    if (readonly && mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) return -1;
+    return 0;
+}
+
+int ccorral_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data) {
+    return mount(source, target, type, flags, data);
+}
+
+struct init_request {
+    pid_t *pid;
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    int error;
+};
+
+static void *init_thread(void *argument) {
+    struct init_request *request = argument;
+    if (unshare(CLONE_NEWPID) < 0) {
+        request->error = errno;
+        return NULL;
+    }
+    if (ccorral_spawn(request->pid, request->path, request->argv, request->envp, -1, -1, -1, 1) < 0) {
+        request->error = errno;
+    }
+    return NULL;
+}
+
+int ccorral_spawn_pid_namespace_init(pid_t *pid, const char *path, char *const argv[], char *const envp[]) {
+    struct init_request request = {pid, path, argv, envp, 0};
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, init_thread, &request);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    pthread_join(thread, NULL);
+    if (request.error != 0) {
+        errno = request.error;
+        return -1;
+    }
+    return 0;
+}
+
+void ccorral_pid1_loop(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
+    for (;;) {
+        int signal = sigwaitinfo(&set, NULL);
+        if (signal == SIGTERM || signal == SIGINT) _exit(0);
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
+        }
+    }
+}
+
+int ccorral_receive_fd(int socket_fd) {
+    char byte;
+    struct iovec vector = {.iov_base = &byte, .iov_len = 1};
+    char control[CMSG_SPACE(sizeof(int)) * 4];
+    char name[256];
+    struct msghdr message = {0};
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    // runc sends the pty's name along with the fd; it is not needed.
+    (void)name;
+    ssize_t n;
+    do {
+        n = recvmsg(socket_fd, &message, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(header), sizeof(fd));
+            return fd;
+        }
+    }
+    errno = EBADMSG;
+    return -1;
+}
+
+int ccorral_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize size = {.ws_row = rows, .ws_col = columns};
+    return ioctl(fd, TIOCSWINSZ, &size);
+}

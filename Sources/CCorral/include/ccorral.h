@@ -48,3 +48,24 @@ int ccorral_ignore_signal(int signal);
 
 // file locks
 int ccorral_flock_exclusive(int fd);
+
+// Namespaces pinned as bind mounts: on a throwaway thread, unshare `flags` (any of
+// CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS), set `hostname` in a new UTS namespace, and
+// bind-mount /proc/thread-self/ns/{net,ipc,uts} onto the given existing files (NULL: skip).
+// Returns 0, or -1 with errno from the step that failed.
+int ccorral_pin_namespaces(int flags, const char *hostname,
+                           const char *net_path, const char *ipc_path, const char *uts_path);
+int ccorral_unmount_detach(const char *path);
+int ccorral_bind_mount(const char *source, const char *target, int readonly);
+int ccorral_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data);
+
+// A child that is PID 1 of a new PID namespace: posix_spawn from a thread that unshared
+// CLONE_NEWPID. Stdio as for ccorral_spawn.
+int ccorral_spawn_pid_namespace_init(pid_t *pid, const char *path, char *const argv[], char *const envp[]);
+
+// The loop of such an init: reap every orphan until SIGTERM or SIGINT. Never returns.
+void ccorral_pid1_loop(void) __attribute__((noreturn));
+
+// Receives one descriptor sent with SCM_RIGHTS (runc's console socket); -1 on failure.
+int ccorral_receive_fd(int socket_fd);
+int ccorral_set_window_size(int fd, unsigned short rows, unsigned short columns);

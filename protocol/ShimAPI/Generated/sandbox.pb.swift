@@ -387,12 +387,42 @@ public nonisolated struct Corral_Shim_V1_StartSandboxResponse: Sendable {
 
   public var netnsPath: String = String()
 
+  /// Every namespace a container of this pod joins; empty where the pod uses the host's.
+  public var namespaces: Corral_Shim_V1_NamespacePaths {
+    get {_namespaces ?? Corral_Shim_V1_NamespacePaths()}
+    set {_namespaces = newValue}
+  }
+  /// Returns true if `namespaces` has been explicitly set.
+  public var hasNamespaces: Bool {self._namespaces != nil}
+  /// Clears the value of `namespaces`. Subsequent reads from it will return its default value.
+  public mutating func clearNamespaces() {self._namespaces = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _createdAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _readyAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _namespaces: Corral_Shim_V1_NamespacePaths? = nil
+}
+
+/// Paths a container's OCI spec names in linux.namespaces to join the pod.
+public nonisolated struct Corral_Shim_V1_NamespacePaths: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var network: String = String()
+
+  public var ipc: String = String()
+
+  public var uts: String = String()
+
+  public var pid: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Corral_Shim_V1_StopSandboxRequest: Sendable {
@@ -508,12 +538,22 @@ public nonisolated struct Corral_Shim_V1_SandboxStatusResponse: Sendable {
   /// Free-form details for `crictl inspectp` when verbose was asked.
   public var info: Dictionary<String,String> = [:]
 
+  public var namespaces: Corral_Shim_V1_NamespacePaths {
+    get {_namespaces ?? Corral_Shim_V1_NamespacePaths()}
+    set {_namespaces = newValue}
+  }
+  /// Returns true if `namespaces` has been explicitly set.
+  public var hasNamespaces: Bool {self._namespaces != nil}
+  /// Clears the value of `namespaces`. Subsequent reads from it will return its default value.
+  public mutating func clearNamespaces() {self._namespaces = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _createdAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _exitedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _namespaces: Corral_Shim_V1_NamespacePaths? = nil
 }
 
 public nonisolated struct Corral_Shim_V1_PingSandboxRequest: Sendable {
@@ -1098,7 +1138,7 @@ nonisolated extension Corral_Shim_V1_PodIP: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Corral_Shim_V1_StartSandboxResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StartSandboxResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pid\0\u{3}created_at\0\u{3}ready_at\0\u{1}ips\0\u{3}netns_path\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pid\0\u{3}created_at\0\u{3}ready_at\0\u{1}ips\0\u{3}netns_path\0\u{1}namespaces\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1111,6 +1151,7 @@ nonisolated extension Corral_Shim_V1_StartSandboxResponse: SwiftProtobuf.Message
       case 3: try { try decoder.decodeSingularMessageField(value: &self._readyAt) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.ips) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.netnsPath) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._namespaces) }()
       default: break
       }
     }
@@ -1136,6 +1177,9 @@ nonisolated extension Corral_Shim_V1_StartSandboxResponse: SwiftProtobuf.Message
     if !self.netnsPath.isEmpty {
       try visitor.visitSingularStringField(value: self.netnsPath, fieldNumber: 5)
     }
+    try { if let v = self._namespaces {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1145,6 +1189,52 @@ nonisolated extension Corral_Shim_V1_StartSandboxResponse: SwiftProtobuf.Message
     if lhs._readyAt != rhs._readyAt {return false}
     if lhs.ips != rhs.ips {return false}
     if lhs.netnsPath != rhs.netnsPath {return false}
+    if lhs._namespaces != rhs._namespaces {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Corral_Shim_V1_NamespacePaths: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".NamespacePaths"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}network\0\u{1}ipc\0\u{1}uts\0\u{1}pid\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.network) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ipc) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.uts) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pid) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.network.isEmpty {
+      try visitor.visitSingularStringField(value: self.network, fieldNumber: 1)
+    }
+    if !self.ipc.isEmpty {
+      try visitor.visitSingularStringField(value: self.ipc, fieldNumber: 2)
+    }
+    if !self.uts.isEmpty {
+      try visitor.visitSingularStringField(value: self.uts, fieldNumber: 3)
+    }
+    if !self.pid.isEmpty {
+      try visitor.visitSingularStringField(value: self.pid, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Corral_Shim_V1_NamespacePaths, rhs: Corral_Shim_V1_NamespacePaths) -> Bool {
+    if lhs.network != rhs.network {return false}
+    if lhs.ipc != rhs.ipc {return false}
+    if lhs.uts != rhs.uts {return false}
+    if lhs.pid != rhs.pid {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1310,7 +1400,7 @@ nonisolated extension Corral_Shim_V1_SandboxStatusRequest: SwiftProtobuf.Message
 
 nonisolated extension Corral_Shim_V1_SandboxStatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SandboxStatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sandbox_id\0\u{1}pid\0\u{1}state\0\u{1}ips\0\u{3}netns_path\0\u{3}created_at\0\u{3}exited_at\0\u{1}info\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sandbox_id\0\u{1}pid\0\u{1}state\0\u{1}ips\0\u{3}netns_path\0\u{3}created_at\0\u{3}exited_at\0\u{1}info\0\u{1}namespaces\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1326,6 +1416,7 @@ nonisolated extension Corral_Shim_V1_SandboxStatusResponse: SwiftProtobuf.Messag
       case 6: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._exitedAt) }()
       case 8: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.info) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._namespaces) }()
       default: break
       }
     }
@@ -1360,6 +1451,9 @@ nonisolated extension Corral_Shim_V1_SandboxStatusResponse: SwiftProtobuf.Messag
     if !self.info.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.info, fieldNumber: 8)
     }
+    try { if let v = self._namespaces {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1372,6 +1466,7 @@ nonisolated extension Corral_Shim_V1_SandboxStatusResponse: SwiftProtobuf.Messag
     if lhs._createdAt != rhs._createdAt {return false}
     if lhs._exitedAt != rhs._exitedAt {return false}
     if lhs.info != rhs.info {return false}
+    if lhs._namespaces != rhs._namespaces {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

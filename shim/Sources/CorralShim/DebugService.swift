@@ -4,7 +4,7 @@ import TTRPC
 
 /// `corral.shim.v1.Debug`: what an operator can ask a live shim.
 enum DebugService {
-    static func make(_ shim: ShimContext, serverAddress: String) -> Service {
+    static func make(_ shim: ShimContext, tasks: TaskRegistry, serverAddress: String) -> Service {
         var service = Service(name: DebugMethods.service)
         service.unary(DebugMethods.version) { _, _ in
             var response = Corral_Shim_V1_VersionResponse()
@@ -36,7 +36,21 @@ enum DebugService {
             return response
         }
         service.unary(DebugMethods.tasks) { _, _ in
-            Corral_Shim_V1_TasksResponse()
+            var response = Corral_Shim_V1_TasksResponse()
+            response.tasks = await tasks.all.map { record in
+                var info = Corral_Shim_V1_TaskInfo()
+                info.id = record.id
+                info.execID = record.execID
+                info.pid = UInt32(record.pid)
+                info.status = record.status
+                info.exitStatus = record.exit?.status ?? 0
+                info.runtime = record.runtimeBinary
+                info.bundle = record.bundle
+                if record.startedAtWallNanos > 0 { info.startedAt = .init(wallNanos: record.startedAtWallNanos) }
+                if let exit = record.exit { info.exitedAt = .init(wallNanos: exit.exitedAtWallNanos) }
+                return info
+            }
+            return response
         }
         service.unary(DebugMethods.recentEvents) { _, request in
             var response = Corral_Shim_V1_RecentEventsResponse()

@@ -2,20 +2,31 @@ import CorralSystem
 import ShimAPI
 import TTRPC
 
-/// `corral.shim.v1.Sandbox`. The pod's namespaces and network come with the shim issue;
-/// what a bare shim can already do is answer pings and shut down.
+/// `corral.shim.v1.Sandbox`: the pod's namespaces, network and life cycle.
 enum SandboxService {
-    static func make(_ shim: ShimContext) -> Service {
+    static func make(_ shim: ShimContext, _ sandbox: PodSandbox) -> Service {
         var service = Service(name: SandboxMethods.service)
+        service.unary(SandboxMethods.createSandbox) { _, request in
+            try await sandbox.create(request)
+            return .init()
+        }
+        service.unary(SandboxMethods.startSandbox) { _, request in try await sandbox.start(request.sandboxID) }
+        service.unary(SandboxMethods.stopSandbox) { _, request in
+            try await sandbox.stop(request)
+            return .init()
+        }
+        service.unary(SandboxMethods.waitSandbox) { _, request in try await sandbox.wait(request.sandboxID) }
+        service.unary(SandboxMethods.sandboxStatus) { _, request in try await sandbox.status(request) }
         service.unary(SandboxMethods.pingSandbox) { _, request in
             try checkID(request.sandboxID, shim)
-            return Corral_Shim_V1_PingSandboxResponse()
+            return .init()
         }
         service.unary(SandboxMethods.shutdownSandbox) { _, request in
-            try checkID(request.sandboxID, shim)
+            try await sandbox.shutdown(request.sandboxID)
             shim.requestShutdown(reason: "ShutdownSandbox")
-            return Corral_Shim_V1_ShutdownSandboxResponse()
+            return .init()
         }
+        service.unary(SandboxMethods.sandboxMetrics) { _, request in try await sandbox.metrics(request.sandboxID) }
         return service
     }
 

@@ -38,11 +38,14 @@ enum ServeCommand {
             return 1
         }
 
+        let tasks = TaskRegistry(shim: shim)
+        let sandbox = PodSandbox(shim: shim, tasks: tasks)
         let server = Server(
             path: paths.socketPath,
             services: [
-                DebugService.make(shim, serverAddress: paths.address),
-                SandboxService.make(shim),
+                DebugService.make(shim, tasks: tasks, serverAddress: paths.address),
+                SandboxService.make(shim, sandbox),
+                TaskService.make(tasks),
                 EventsService.make(shim),
             ],
             log: { log(.warning, $0) },

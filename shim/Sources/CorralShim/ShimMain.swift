@@ -9,6 +9,8 @@ public enum ShimMain {
 
     /// Runs synchronously at the top of `main`, before any thread exists.
     public static func prepare(_ arguments: [String]) {
+        // PID 1 of a pod's shared PID namespace: nothing but reaping, before any runtime starts.
+        if arguments.first == "init" { PIDNamespaceInit.runLoop() }
         if arguments.first == ShimOptions.Command.serve.rawValue {
             SignalEvents.blockEarly(servedSignals)
         }

@@ -15,6 +15,12 @@ public struct ShimPaths: Sendable, Equatable {
     public var bootstrap: String { stateDir + "/bootstrap.json" }
     public var log: String { stateDir + "/shim.log" }
     public var startLock: String { stateDir + "/start.lock" }
+    public var namespaces: String { stateDir + "/ns" }
+
+    /// Beside the shim's own socket, so it is as short: runc refuses a long console socket path.
+    public func consoleSocket(for task: String) -> String {
+        String(socketPath.dropLast(".sock".count)) + "-" + String(ShortHash.hex(task).prefix(8)) + ".con"
+    }
 }
 
 /// What `start` leaves for the daemon: how to reach the shim that serves this pod.

@@ -1,0 +1,52 @@
+import Dispatch
+import Synchronization
+
+/// Opens once; everyone waiting, and everyone who comes later, goes through. A wait may give
+/// up after a timeout without leaving anything behind (no child task to outlive it).
+public final class Latch: Sendable {
+    private struct State {
+        var open = false
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var isOpen: Bool { state.withLock { $0.open } }
+
+    public func open() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
+            s.open = true
+            defer { s.waiters.removeAll() }
+            return Array(s.waiters.values)
+        }
+        waiters.forEach { $0.resume(returning: true) }
+    }
+
+    /// True once open; false if `timeout` passed first.
+    @discardableResult
+    public func wait(timeout: Duration? = nil) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let id = state.withLock { s -> Int? in
+                if s.open { return nil }
+                let id = s.nextID
+                s.nextID += 1
+                s.waiters[id] = continuation
+                return id
+            }
+            guard let id else {
+                continuation.resume(returning: true)
+                return
+            }
+            if let timeout {
+                let (seconds, attoseconds) = timeout.components
+                let nanos = Int(clamping: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
+                    state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+                }
+            }
+        }
+    }
+}

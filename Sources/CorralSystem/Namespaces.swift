@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCorral
+
+/// Namespaces that outlive every process in them, pinned as bind mounts of their nsfs files.
+public enum Namespaces {
+    public struct Kinds: OptionSet, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        public static let network = Kinds(rawValue: ccorral_clone_newnet)
+        public static let ipc = Kinds(rawValue: ccorral_clone_newipc)
+        public static let uts = Kinds(rawValue: ccorral_clone_newuts)
+    }
+
+    /// Creates new namespaces of `kinds` and pins each at its path. The pin files are created
+    /// here; on failure none of them is left mounted or on disk.
+    public static func createPinned(_ kinds: Kinds, hostname: String?, network: String?, ipc: String?,
+                                    uts: String?) throws(SystemError) {
+        let paths = [kinds.contains(.network) ? network : nil, kinds.contains(.ipc) ? ipc : nil,
+                     kinds.contains(.uts) ? uts : nil]
+        for case let path? in paths {
+            let fd = try FileDescriptor.open(path, O_RDONLY | O_CREAT, mode: 0o444)
+            fd.close()
+        }
+        let rc = ccorral_pin_namespaces(kinds.rawValue, hostname, paths[0], paths[1], paths[2])
+        guard rc == 0 else {
+            let error = SystemError("pin namespaces", paths.compactMap { $0 }.joined(separator: ", "))
+            for case let path? in paths { FileSystem.remove(path) }
+            throw error
+        }
+    }
+
+    /// Unmounts and removes a pin; a no-op when it is already gone.
+    public static func release(_ path: String) {
+        _ = ccorral_unmount_detach(path)
+        FileSystem.remove(path)
+    }
+}
+
+/// Mounts, with Swift names.
+public enum Mounts {
+    public static func bind(_ source: String, to target: String, readOnly: Bool = false) throws(SystemError) {
+        guard ccorral_bind_mount(source, target, readOnly ? 1 : 0) == 0 else { throw SystemError("bind mount", "\(source) on \(target)") }
+    }
+
+    public static func mount(_ source: String, on target: String, type: String, flags: UInt = 0, data: String?) throws(SystemError) {
+        guard ccorral_mount(source, target, type, flags, data) == 0 else {
+            throw SystemError("mount \(type)", "\(source) on \(target)")
+        }
+    }
+
+    /// Lazily unmounts; false when nothing was mounted there.
+    @discardableResult
+    public static func unmount(_ target: String) -> Bool {
+        ccorral_unmount_detach(target) == 0
+    }
+
+    /// Whether `path` is a mount point, from /proc/self/mountinfo.
+    public static func isMountPoint(_ path: String) -> Bool {
+        guard let info = try? FileSystem.readText("/proc/self/mountinfo") else { return false }
+        return info.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4] == path
+        }
+    }
+}
+
+/// A process that is PID 1 of a new PID namespace, for pods that share one.
+public enum PIDNamespaceInit {
+    /// Starts `path arguments` as PID 1 of a fresh PID namespace, in a session of its own.
+    public static func spawn(_ path: String, arguments: [String]) throws(SystemError) -> pid_t {
+        var pid: pid_t = 0
+        let rc = withCStrings(arguments) { argv in
+            withCStrings(Environment.current) { envp in
+                ccorral_spawn_pid_namespace_init(&pid, path, argv, envp)
+            }
+        }
+        guard rc == 0 else { throw SystemError("spawn pid namespace init", path) }
+        return pid
+    }
+
+    /// The loop such an init runs: reap orphans until SIGTERM. Call in a fresh process.
+    public static func runLoop() -> Never {
+        ccorral_pid1_loop()
+    }
+}
+
+/// The controlling side of a container's pseudo-terminal.
+public enum Terminal {
+    /// Receives the pty master that runc sends over its console socket.
+    public static func receiveMaster(over socket: FileDescriptor) throws(SystemError) -> FileDescriptor {
+        let fd = ccorral_receive_fd(socket.rawValue)
+        guard fd >= 0 else { throw SystemError("recvmsg(SCM_RIGHTS)") }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    public static func resize(_ master: FileDescriptor, rows: UInt16, columns: UInt16) throws(SystemError) {
+        guard ccorral_set_window_size(master.rawValue, rows, columns) == 0 else { throw SystemError("ioctl(TIOCSWINSZ)") }
+    }
+}

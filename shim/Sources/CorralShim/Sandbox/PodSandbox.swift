@@ -1,0 +1,244 @@
+import CorralJSON
+import CorralSystem
+import ShimAPI
+import ShimCgroups
+import ShimNetwork
+import TTRPC
+
+/// The pod itself: its namespaces, its network, its life cycle.
+actor PodSandbox {
+    private let shim: ShimContext
+    private let tasks: TaskRegistry
+    private var request: Corral_Shim_V1_CreateSandboxRequest?
+    private(set) var state: Corral_Shim_V1_SandboxState = .unknown
+    private var namespaces = PodNamespaces()
+    private var network: CNINetworkList?
+    private var networkResult: CNIResult?
+    private var createdAt: UInt64 = 0
+    private var readyAt: UInt64 = 0
+    private var exitedAt: UInt64 = 0
+    private let stopped = Latch()
+
+    init(shim: ShimContext, tasks: TaskRegistry) {
+        self.shim = shim
+        self.tasks = tasks
+    }
+
+    private func check(_ id: String) throws(RPCError) {
+        guard id.isEmpty || id == shim.options.id else {
+            throw RPCError(.notFound, "sandbox \(id) is not served by this shim (it serves \(shim.options.id))")
+        }
+    }
+
+    func create(_ request: Corral_Shim_V1_CreateSandboxRequest) throws(RPCError) {
+        try check(request.sandboxID)
+        guard state == .unknown else {
+            throw RPCError(.alreadyExists, "sandbox \(shim.options.id) was already created")
+        }
+        if request.namespaceOptions.pid == .target || request.namespaceOptions.network == .target {
+            throw RPCError(.invalidArgument, "namespace_options: TARGET applies to containers, not to the pod")
+        }
+        do {
+            namespaces = try PodNamespaces.create(in: shim.paths.namespaces, options: request.namespaceOptions,
+                                                  hostname: request.hostname, executable: FileSystem.currentExecutable)
+        } catch {
+            throw RPCError(.internal, "creating the pod's namespaces: \(error)")
+        }
+        self.request = request
+        state = .created
+        createdAt = Clock.wallNanos
+        persist()
+        shim.log(.info, "sandbox \(shim.options.id) created: \(namespaces)")
+    }
+
+    func start(_ id: String) async throws(RPCError) -> Corral_Shim_V1_StartSandboxResponse {
+        try check(id)
+        guard let request, state == .created else {
+            throw RPCError(.failedPrecondition, "sandbox \(shim.options.id) is \(state), not created")
+        }
+        if let netns = namespaces.network {
+            do {
+                try await setUpNetwork(request, netns: netns)
+            } catch {
+                // Nothing of a failed sandbox stays: no network, no namespaces.
+                namespaces.release()
+                namespaces = PodNamespaces()
+                state = .stopped
+                exitedAt = Clock.wallNanos
+                persist()
+                throw error
+            }
+        }
+        state = .ready
+        readyAt = Clock.wallNanos
+        persist()
+        var response = Corral_Shim_V1_StartSandboxResponse()
+        response.pid = UInt32(namespaces.initPID ?? ProcessControl.pid)
+        response.createdAt = .init(wallNanos: createdAt)
+        response.readyAt = .init(wallNanos: readyAt)
+        response.ips = podIPs
+        response.netnsPath = namespaces.network ?? ""
+        response.namespaces = namespaces.paths
+        return response
+    }
+
+    private var podNetwork: CNIPodNetwork? {
+        guard let request, let netns = namespaces.network else { return nil }
+        let config = request.network
+        return CNIPodNetwork(
+            containerID: shim.options.id, netnsPath: netns, podName: request.metadata.name,
+            podNamespace: request.metadata.namespace, podUID: request.metadata.uid,
+            portMappings: config.portMappings.map {
+                CNIPortMapping(hostPort: Int($0.hostPort), containerPort: Int($0.containerPort),
+                               protocol: $0.protocol.cniName, hostIP: $0.hostIp)
+            },
+            dns: config.hasDns ? CNIDNS(servers: config.dns.servers, searches: config.dns.searches, options: config.dns.options) : nil)
+    }
+
+    private func cniClient(_ request: Corral_Shim_V1_CreateSandboxRequest) -> CNIClient {
+        let dirs = request.network.cniBinDirs.isEmpty ? CNIClient.defaultBinDirectories : request.network.cniBinDirs
+        return CNIClient(binDirectories: dirs, waiter: { [reaper = shim.reaper] pid in await reaper.wait(for: pid) })
+    }
+
+    private func setUpNetwork(_ request: Corral_Shim_V1_CreateSandboxRequest, netns: String) async throws(RPCError) {
+        guard let pod = podNetwork else { return }
+        let client = cniClient(request)
+        do {
+            try await client.setUpLoopback(pod: pod)
+            let confDir = request.network.cniConfDir.isEmpty ? "/etc/cni/net.d" : request.network.cniConfDir
+            let list = try CNINetworkList.load(fromDirectory: confDir)
+            network = list
+            persist()
+            networkResult = try await client.setUp(network: list, pod: pod)
+            persist()
+            shim.log(.info, "network \(list.name) up: \(networkResult?.ips.map(\.cidr) ?? [])")
+        } catch {
+            network = nil
+            networkResult = nil
+            throw RPCError(.unknown, "setting up the pod network: \(error)")
+        }
+    }
+
+    private func tearDownNetwork() async {
+        guard let request, let network, let pod = podNetwork else { return }
+        do {
+            try await cniClient(request).tearDown(network: network, pod: pod, result: networkResult)
+        } catch {
+            shim.log(.warning, "CNI DEL for \(shim.options.id): \(error)")
+        }
+        self.network = nil
+        networkResult = nil
+        persist()
+    }
+
+    private var podIPs: [Corral_Shim_V1_PodIP] {
+        guard let result = networkResult else { return [] }
+        return result.ips.map { ip in
+            var podIP = Corral_Shim_V1_PodIP()
+            podIP.ip = ip.address
+            if let index = ip.interface, index < result.interfaces.count { podIP.interface = result.interfaces[index].name }
+            return podIP
+        }
+    }
+
+    func stop(_ request: Corral_Shim_V1_StopSandboxRequest) async throws(RPCError) {
+        try check(request.sandboxID)
+        if state == .stopped { return }
+        await tasks.stopAll(grace: .seconds(Int64(request.timeoutSecs)))
+        await tearDownNetwork()
+        state = .stopped
+        exitedAt = Clock.wallNanos
+        persist()
+        shim.events.publish(topic: "/sandbox/exit") {
+            $0.sandboxExit = .with { $0.sandboxID = shim.options.id; $0.exitedAt = .init(wallNanos: exitedAt) }
+        }
+        stopped.open()
+    }
+
+    func wait(_ id: String) async throws(RPCError) -> Corral_Shim_V1_WaitSandboxResponse {
+        try check(id)
+        await stopped.wait()
+        var response = Corral_Shim_V1_WaitSandboxResponse()
+        response.exitedAt = .init(wallNanos: exitedAt)
+        return response
+    }
+
+    func status(_ request: Corral_Shim_V1_SandboxStatusRequest) throws(RPCError) -> Corral_Shim_V1_SandboxStatusResponse {
+        try check(request.sandboxID)
+        var response = Corral_Shim_V1_SandboxStatusResponse()
+        response.sandboxID = shim.options.id
+        response.pid = UInt32(namespaces.initPID ?? ProcessControl.pid)
+        response.state = state
+        response.ips = podIPs
+        response.netnsPath = namespaces.network ?? ""
+        response.namespaces = namespaces.paths
+        if createdAt > 0 { response.createdAt = .init(wallNanos: createdAt) }
+        if exitedAt > 0 { response.exitedAt = .init(wallNanos: exitedAt) }
+        if request.verbose {
+            response.info["network"] = network?.name ?? ""
+            response.info["cniResult"] = networkResult?.raw.serialized() ?? ""
+            response.info["shimPid"] = "\(ProcessControl.pid)"
+        }
+        return response
+    }
+
+    func metrics(_ id: String) throws(RPCError) -> Corral_Shim_V1_SandboxMetricsResponse {
+        try check(id)
+        guard let parent = request?.cgroupParent, !parent.isEmpty, let layout = try? CgroupLayout.current() else {
+            throw RPCError(.failedPrecondition, "sandbox \(shim.options.id) has no cgroup parent to measure")
+        }
+        var response = Corral_Shim_V1_SandboxMetricsResponse()
+        response.timestamp = .init(wallNanos: Clock.wallNanos)
+        (response.cpu, response.memory, response.pids) = CgroupStats.read(layout.paths(forCgroupsPath: parent)).usage
+        return response
+    }
+
+    /// Stops what runs, releases namespaces and network: the shim may exit after this.
+    func shutdown(_ id: String) async throws(RPCError) {
+        try check(id)
+        await tasks.removeAll()
+        await tearDownNetwork()
+        namespaces.release()
+        namespaces = PodNamespaces()
+        if state != .stopped {
+            state = .stopped
+            exitedAt = Clock.wallNanos
+            stopped.open()
+        }
+        persist()
+    }
+
+    /// What `corral-shim delete` needs to clean up after this shim dies.
+    private func persist() {
+        let json = JSONText.object([
+            ("id", .string(shim.options.id)),
+            ("state", .integer(Int64(state.rawValue))),
+            ("netns", .string(namespaces.network ?? "")),
+            ("ipc", .string(namespaces.ipc ?? "")),
+            ("uts", .string(namespaces.uts ?? "")),
+            ("init_pid", .integer(Int64(namespaces.initPID ?? 0))),
+            ("cni_config", .string(network?.json.serialized() ?? "")),
+            ("cni_result", .string(networkResult?.raw.serialized() ?? "")),
+            ("cni_bin_dirs", .string((request?.network.cniBinDirs ?? []).joined(separator: ":"))),
+            ("pod_name", .string(request?.metadata.name ?? "")),
+            ("pod_namespace", .string(request?.metadata.namespace ?? "")),
+            ("pod_uid", .string(request?.metadata.uid ?? "")),
+            ("cgroup_parent", .string(request?.cgroupParent ?? "")),
+        ])
+        do {
+            try FileSystem.writeAtomically(shim.paths.stateDir + "/sandbox.json", Array(json.utf8), mode: 0o600)
+        } catch {
+            shim.log(.error, "persisting sandbox state: \(error)")
+        }
+    }
+}
+
+extension Corral_Shim_V1_PortProtocol {
+    var cniName: String {
+        switch self {
+        case .udp: "udp"
+        case .sctp: "sctp"
+        default: "tcp"
+        }
+    }
+}

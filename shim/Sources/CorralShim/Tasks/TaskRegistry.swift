@@ -1,0 +1,489 @@
+import CorralSystem
+import ShimAPI
+import SwiftProtobuf
+import TTRPC
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every container and exec of the pod, and the one place their state changes.
+actor TaskRegistry {
+    private let shim: ShimContext
+    private var records: [TaskKey: TaskRecord] = [:]
+    private var ios: [TaskKey: ContainerIO] = [:]
+    private var exits: [TaskKey: Latch] = [:]
+    private var mountedRootfs: Set<String> = []
+    private var oomWatches: [String: ContainerMemoryWatch] = [:]
+
+    init(shim: ShimContext) {
+        self.shim = shim
+    }
+
+    var all: [TaskRecord] { records.values.sorted { ($0.id, $0.execID) < ($1.id, $1.execID) } }
+    var hasLiveTasks: Bool { records.values.contains { $0.status == .running || $0.status == .created } }
+
+    private func runtime(for binary: String) -> OCIRuntime {
+        OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: shim.paths.stateDir + "/runtime",
+                   waiter: { [reaper = shim.reaper] pid in await reaper.wait(for: pid) })
+    }
+
+    private func taskDir(_ key: TaskKey) -> String {
+        shim.paths.stateDir + "/tasks/" + (key.execID.isEmpty ? key.id : key.id + "@" + key.execID)
+    }
+
+    private func record(_ id: String, _ execID: String = "") throws(RPCError) -> TaskRecord {
+        guard let record = records[TaskKey(id: id, execID: execID)] else {
+            throw RPCError(.notFound, execID.isEmpty ? "task \(id) not found" : "exec \(execID) of task \(id) not found")
+        }
+        return record
+    }
+
+    // MARK: create and start
+
+    func create(_ request: Corral_Shim_V1_CreateTaskRequest) async throws(RPCError) -> Corral_Shim_V1_CreateTaskResponse {
+        guard !request.id.isEmpty else { throw RPCError(.invalidArgument, "id is empty") }
+        guard !request.bundle.isEmpty else { throw RPCError(.invalidArgument, "bundle of task \(request.id) is empty") }
+        guard FileSystem.exists(request.bundle + "/config.json") else {
+            throw RPCError(.invalidArgument, "bundle \(request.bundle) has no config.json")
+        }
+        let key = TaskKey(id: request.id, execID: "")
+        guard records[key] == nil else { throw RPCError(.alreadyExists, "task \(request.id) already exists") }
+        var record = TaskRecord(id: request.id, bundle: request.bundle, runtimeBinary: request.runtimePath.isEmpty ? "runc" : request.runtimePath)
+        record.terminal = request.terminal
+        record.stdin = request.stdin
+        record.logPath = request.logPath
+        records[key] = record  // reserves the id while the runtime works
+
+        do {
+            let pid = try await createContainer(request, key: key)
+            records[key]?.pid = pid
+            try? persist(key)
+            shim.events.publish(topic: "/tasks/create") {
+                $0.taskCreate = .with { $0.containerID = request.id; $0.bundle = request.bundle; $0.pid = UInt32(pid) }
+            }
+            shim.log(.info, "created task \(request.id), pid \(pid)")
+            var response = Corral_Shim_V1_CreateTaskResponse()
+            response.pid = UInt32(pid)
+            return response
+        } catch {
+            records[key] = nil
+            throw error
+        }
+    }
+
+    private func createContainer(_ request: Corral_Shim_V1_CreateTaskRequest, key: TaskKey) async throws(RPCError) -> Int32 {
+        let dir = taskDir(key)
+        do {
+            try FileSystem.makeDirectories(dir, mode: 0o700)
+        } catch {
+            throw RPCError(.internal, "\(error)")
+        }
+        let rootfs = request.bundle + "/rootfs"
+        var mounted = false
+        var io: ContainerIO?
+        var console: ConsoleSocket?
+        var childEnds: ContainerIO.ChildEnds?
+        func undo() {
+            childEnds?.close()
+            io?.close()
+            console?.close()
+            if mounted { Mounts.unmount(rootfs) }
+            FileSystem.removeTree(dir)
+        }
+        do {
+            if !request.rootfs.isEmpty {
+                try RootfsMounts.mount(request.rootfs, at: rootfs)
+                mounted = true
+            }
+            let stdio: Spawn.Stdio
+            if request.terminal {
+                io = try ContainerIO.terminal(logPath: request.logPath)
+                console = try ConsoleSocket(path: shim.paths.consoleSocket(for: key.description))
+                stdio = .init()
+            } else {
+                let (pipes, ends) = try ContainerIO.pipes(logPath: request.logPath, stdin: request.stdin)
+                io = pipes
+                childEnds = ends
+                stdio = ends.stdio
+            }
+            let pidFile = dir + "/pid"
+            try await runtime(for: request.runtimePath).create(
+                id: request.id, bundle: request.bundle, pidFile: pidFile, consoleSocket: console?.path, stdio: stdio)
+            childEnds?.close()
+            childEnds = nil
+            if let console, let io {
+                try io.attachTerminal(try console.receiveMaster(), stdin: request.stdin)
+                console.close()
+            }
+            guard let pid = Int32((try FileSystem.readText(pidFile)).trimmingTrailingNewlines), pid > 0 else {
+                throw RPCError(.internal, "runtime wrote no pid for task \(request.id)")
+            }
+            if mounted { mountedRootfs.insert(request.id) }
+            if let io { ios[key] = io }
+            exits[key] = Latch()
+            oomWatches[request.id] = ContainerMemoryWatch(pid: pid) { [weak self] in
+                Task { await self?.recordOOM(request.id) }
+            }
+            watchExit(key, pid: pid)
+            return pid
+        } catch let error as RPCError {
+            undo()
+            throw error
+        } catch let error as OCIRuntime.Failure {
+            undo()
+            throw RPCError(.unknown, "\(error)")
+        } catch {
+            undo()
+            throw RPCError(.internal, "creating task \(request.id): \(error)")
+        }
+    }
+
+    func start(_ request: Corral_Shim_V1_StartTaskRequest) async throws(RPCError) -> Corral_Shim_V1_StartTaskResponse {
+        var record = try record(request.id, request.execID)
+        guard record.status == .created else {
+            throw RPCError(.failedPrecondition, "\(record.key) is \(record.status), not created")
+        }
+        if record.execID.isEmpty {
+            do {
+                try await runtime(for: record.runtimeBinary).start(id: record.id)
+            } catch {
+                throw RPCError(.unknown, "\(error)")
+            }
+        } else {
+            throw RPCError(.unimplemented, "starting an exec created without sync is not supported yet; use a synchronous Exec")
+        }
+        record = records[record.key] ?? record
+        // The process may already have exited and been recorded as stopped.
+        if record.status == .created {
+            record.status = .running
+        }
+        record.startedAtWallNanos = Clock.wallNanos
+        records[record.key] = record
+        try? persist(record.key)
+        shim.events.publish(topic: "/tasks/start") {
+            $0.taskStart = .with { $0.containerID = record.id; $0.pid = UInt32(record.pid) }
+        }
+        var response = Corral_Shim_V1_StartTaskResponse()
+        response.pid = UInt32(record.pid)
+        response.startedAt = .init(wallNanos: record.startedAtWallNanos)
+        return response
+    }
+
+    // MARK: exits
+
+    private func watchExit(_ key: TaskKey, pid: Int32) {
+        let reaper = shim.reaper
+        Task {
+            let status = await reaper.wait(for: pid)
+            await processExited(key, status)
+        }
+    }
+
+    private func processExited(_ key: TaskKey, _ status: ExitStatus) async {
+        // Everything the process wrote is in the log before anyone hears it ended.
+        await ios[key]?.waitDrained(timeout: .seconds(2))
+        let oom = key.execID.isEmpty ? (oomWatches[key.id]?.oomKilled() ?? false) : false
+        var signal: Int32?
+        if case .signaled(let s) = status { signal = s }
+        let exit = ExitRecord(status: UInt32(bitPattern: status.code), exitedAtWallNanos: Clock.wallNanos,
+                              oomKilled: oom, signal: signal)
+        try? FileSystem.writeAtomically(taskDir(key) + "/exit.json", Array(exit.json.utf8))
+        records[key]?.status = .stopped
+        records[key]?.exit = exit
+        try? persist(key)
+        if key.execID.isEmpty {
+            oomWatches[key.id]?.stop()
+        }
+        shim.log(.info, "task \(key) exited: \(status)\(oom ? " (OOM killed)" : "")")
+        shim.events.publish(topic: "/tasks/exit") {
+            $0.taskExit = .with {
+                $0.containerID = key.id
+                $0.execID = key.execID
+                $0.pid = UInt32(records[key]?.pid ?? 0)
+                $0.exitStatus = exit.status
+                $0.exitedAt = .init(wallNanos: exit.exitedAtWallNanos)
+                $0.oomKilled = oom
+            }
+        }
+        exits[key]?.open()
+    }
+
+    private func recordOOM(_ id: String) {
+        shim.log(.warning, "task \(id): OOM event in its cgroup")
+        shim.events.publish(topic: "/tasks/oom") { $0.taskOom = .with { $0.containerID = id } }
+    }
+
+    func wait(_ request: Corral_Shim_V1_WaitTaskRequest) async throws(RPCError) -> Corral_Shim_V1_WaitTaskResponse {
+        let record = try record(request.id, request.execID)
+        if let latch = exits[record.key] { await latch.wait() }
+        guard let exit = records[record.key]?.exit ?? record.exit else {
+            throw RPCError(.notFound, "\(record.key) was deleted while waiting")
+        }
+        var response = Corral_Shim_V1_WaitTaskResponse()
+        response.exitStatus = exit.status
+        response.exitedAt = .init(wallNanos: exit.exitedAtWallNanos)
+        response.oomKilled = exit.oomKilled
+        response.reason = exit.reason
+        return response
+    }
+
+    // MARK: signals and removal
+
+    func kill(_ request: Corral_Shim_V1_KillTaskRequest) async throws(RPCError) {
+        let record = try record(request.id, request.execID)
+        guard record.status != .stopped else { return }  // already ended: nothing to signal
+        let signal = request.signal == 0 ? SIGKILL : Int32(request.signal)
+        if record.execID.isEmpty {
+            do {
+                try await runtime(for: record.runtimeBinary).kill(id: record.id, signal: signal, all: request.all)
+            } catch {
+                // It may have exited between the check and the call.
+                if records[record.key]?.status == .stopped { return }
+                throw RPCError(.unknown, "\(error)")
+            }
+        } else if record.pid > 0 {
+            Glibc.kill(record.pid, signal)
+        }
+    }
+
+    func delete(_ request: Corral_Shim_V1_DeleteTaskRequest) async throws(RPCError) -> Corral_Shim_V1_DeleteTaskResponse {
+        let record = try record(request.id, request.execID)
+        guard record.status != .running else {
+            throw RPCError(.failedPrecondition, "\(record.key) is running; kill it before deleting it")
+        }
+        if record.execID.isEmpty {
+            // Execs go with their container.
+            for exec in records.values where exec.id == record.id && !exec.execID.isEmpty {
+                if exec.status == .running, exec.pid > 0 { Glibc.kill(exec.pid, SIGKILL) }
+                forget(exec.key)
+            }
+            do {
+                try await runtime(for: record.runtimeBinary).delete(id: record.id, force: record.status == .created)
+            } catch {
+                shim.log(.warning, "runtime delete of \(record.id): \(error)")
+            }
+            if mountedRootfs.remove(record.id) != nil { Mounts.unmount(record.bundle + "/rootfs") }
+            oomWatches.removeValue(forKey: record.id)?.stop()
+        }
+        forget(record.key)
+        shim.events.publish(topic: "/tasks/delete") {
+            $0.taskDelete = .with {
+                $0.containerID = record.id
+                $0.execID = record.execID
+                $0.pid = UInt32(record.pid)
+                $0.exitStatus = record.exit?.status ?? 0
+                if let exit = record.exit { $0.exitedAt = .init(wallNanos: exit.exitedAtWallNanos) }
+            }
+        }
+        var response = Corral_Shim_V1_DeleteTaskResponse()
+        response.pid = UInt32(record.pid)
+        response.exitStatus = record.exit?.status ?? 0
+        if let exit = record.exit { response.exitedAt = .init(wallNanos: exit.exitedAtWallNanos) }
+        return response
+    }
+
+    private func forget(_ key: TaskKey) {
+        ios.removeValue(forKey: key)?.close()
+        exits.removeValue(forKey: key)?.open()
+        records.removeValue(forKey: key)
+        FileSystem.removeTree(taskDir(key))
+    }
+
+    /// SIGTERM to every container, SIGKILL to those still up after `grace`.
+    func stopAll(grace: Duration) async {
+        let running = records.values.filter { $0.execID.isEmpty && $0.status != .stopped }
+        for record in running {
+            let signal = record.status == .created ? SIGKILL : SIGTERM
+            try? await kill(.with { $0.id = record.id; $0.signal = UInt32(signal); $0.all = true })
+        }
+        for record in running {
+            if let latch = exits[record.key], await !latch.wait(timeout: grace) {
+                try? await kill(.with { $0.id = record.id; $0.signal = UInt32(SIGKILL); $0.all = true })
+                await latch.wait(timeout: .seconds(5))
+            }
+        }
+    }
+
+    /// Force-removes every task (for shutdown).
+    func removeAll() async {
+        await stopAll(grace: .zero)
+        for record in records.values where record.execID.isEmpty {
+            _ = try? await delete(.with { $0.id = record.id })
+        }
+    }
+
+    // MARK: inspection and changes
+
+    func state(_ request: Corral_Shim_V1_TaskStateRequest) throws(RPCError) -> Corral_Shim_V1_TaskStateResponse {
+        let record = try record(request.id, request.execID)
+        var response = Corral_Shim_V1_TaskStateResponse()
+        response.id = record.id
+        response.execID = record.execID
+        response.bundle = record.bundle
+        response.pid = UInt32(record.pid)
+        response.status = record.status
+        response.stdin = record.stdin
+        response.terminal = record.terminal
+        response.stdout = record.logPath
+        response.createdAt = .init(wallNanos: record.createdAtWallNanos)
+        if record.startedAtWallNanos > 0 { response.startedAt = .init(wallNanos: record.startedAtWallNanos) }
+        if let exit = record.exit {
+            response.exitStatus = exit.status
+            response.exitedAt = .init(wallNanos: exit.exitedAtWallNanos)
+            response.oomKilled = exit.oomKilled
+            response.reason = exit.reason
+        }
+        return response
+    }
+
+    func pids(_ request: Corral_Shim_V1_PidsRequest) async throws(RPCError) -> Corral_Shim_V1_PidsResponse {
+        let record = try record(request.id)
+        let pids: [Int32]
+        do {
+            pids = try await runtime(for: record.runtimeBinary).ps(id: record.id)
+        } catch {
+            throw RPCError(.unknown, "\(error)")
+        }
+        let execs = Dictionary(records.values.filter { $0.id == record.id && !$0.execID.isEmpty }.map { ($0.pid, $0.execID) },
+                               uniquingKeysWith: { first, _ in first })
+        var response = Corral_Shim_V1_PidsResponse()
+        response.processes = pids.map { pid in .with { $0.pid = UInt32(pid); $0.execID = execs[pid] ?? "" } }
+        return response
+    }
+
+    func update(_ request: Corral_Shim_V1_UpdateTaskRequest) async throws(RPCError) {
+        let record = try record(request.id)
+        let path = taskDir(record.key) + "/resources.json"
+        do {
+            try FileSystem.writeAtomically(path, Array(request.resources))
+            try await runtime(for: record.runtimeBinary).update(id: record.id, resources: path)
+        } catch let error as OCIRuntime.Failure {
+            throw RPCError(.unknown, "\(error)")
+        } catch {
+            throw RPCError(.internal, "\(error)")
+        }
+    }
+
+    func resize(_ request: Corral_Shim_V1_ResizePtyRequest) throws(RPCError) {
+        let record = try record(request.id, request.execID)
+        // A resize for a process without a terminal is ignored, as kubelet expects.
+        ios[record.key]?.resize(rows: UInt16(clamping: request.height), columns: UInt16(clamping: request.width))
+    }
+
+    func closeIO(_ request: Corral_Shim_V1_CloseIORequest) throws(RPCError) {
+        let record = try record(request.id, request.execID)
+        if request.stdin { ios[record.key]?.closeStdin() }
+    }
+
+    func reopenLog(_ request: Corral_Shim_V1_ReopenLogRequest) throws(RPCError) {
+        let record = try record(request.id)
+        do {
+            try ios[record.key]?.reopenLog()
+        } catch {
+            throw RPCError(.internal, "reopening the log of \(record.id): \(error)")
+        }
+    }
+
+    func cgroupPID(_ id: String) throws(RPCError) -> Int32 {
+        let record = try record(id)
+        guard record.status != .stopped, record.pid > 0 else {
+            throw RPCError(.failedPrecondition, "task \(id) is not running")
+        }
+        return record.pid
+    }
+
+    // MARK: exec
+
+    func exec(_ request: Corral_Shim_V1_ExecProcessRequest) async throws(RPCError) -> Corral_Shim_V1_ExecProcessResponse {
+        let container = try record(request.id)
+        guard container.status == .running else {
+            throw RPCError(.failedPrecondition, "task \(request.id) is not running")
+        }
+        guard !request.execID.isEmpty else { throw RPCError(.invalidArgument, "exec_id is empty") }
+        let key = TaskKey(id: request.id, execID: request.execID)
+        guard records[key] == nil else { throw RPCError(.alreadyExists, "exec \(request.execID) of task \(request.id) already exists") }
+        guard request.sync else {
+            throw RPCError(.unimplemented, "only synchronous exec is supported until streaming lands")
+        }
+        guard !request.spec.isEmpty else { throw RPCError(.invalidArgument, "spec of exec \(request.execID) is empty") }
+        var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary)
+        records[key] = record
+        let dir = taskDir(key)
+        let limit = request.outputLimit > 0 ? Int(clamping: request.outputLimit) : 16 << 20
+        var pipes: [FileDescriptor] = []
+        do {
+            try FileSystem.makeDirectories(dir, mode: 0o700)
+            try FileSystem.writeAtomically(dir + "/process.json", Array(request.spec))
+            let out = try FileDescriptor.pipe()
+            pipes += [out.read, out.write]
+            let err = try FileDescriptor.pipe()
+            pipes += [err.read, err.write]
+            let stdout = OutputCapture(reading: out.read, limit: limit)
+            let stderr = OutputCapture(reading: err.read, limit: limit)
+            pipes = [out.write, err.write]
+            let exited = Latch()
+            exits[key] = exited
+            try await runtime(for: container.runtimeBinary).exec(
+                id: request.id, processSpec: dir + "/process.json", pidFile: dir + "/pid", consoleSocket: nil,
+                stdio: .init(stdin: nil, stdout: out.write, stderr: err.write), log: dir + "/runtime.log")
+            pipes.forEach { $0.close() }
+            pipes = []
+            guard let pid = Int32((try FileSystem.readText(dir + "/pid")).trimmingTrailingNewlines) else {
+                throw RPCError(.internal, "runtime wrote no pid for exec \(request.execID)")
+            }
+            record.pid = pid
+            record.status = .running
+            record.startedAtWallNanos = Clock.wallNanos
+            records[key] = record
+            watchExit(key, pid: pid)
+            var timedOut = false
+            let timeout: Duration? = request.timeoutNano > 0 ? .nanoseconds(request.timeoutNano) : nil
+            if await !exited.wait(timeout: timeout) {
+                timedOut = true
+                Glibc.kill(pid, SIGKILL)
+                await exited.wait(timeout: .seconds(5))
+            }
+            let (outBytes, outTruncated) = await stdout.finish(grace: .seconds(1))
+            let (errBytes, errTruncated) = await stderr.finish(grace: .seconds(1))
+            var response = Corral_Shim_V1_ExecProcessResponse()
+            response.pid = UInt32(pid)
+            response.exitStatus = records[key]?.exit?.status ?? 137
+            response.stdout = Data(outBytes)
+            response.stderr = Data(errBytes)
+            response.timedOut = timedOut
+            response.outputTruncated = outTruncated || errTruncated
+            forget(key)
+            return response
+        } catch let error as RPCError {
+            pipes.forEach { $0.close() }
+            forget(key)
+            throw error
+        } catch let error as OCIRuntime.Failure {
+            pipes.forEach { $0.close() }
+            forget(key)
+            throw RPCError(.unknown, "\(error)")
+        } catch {
+            pipes.forEach { $0.close() }
+            forget(key)
+            throw RPCError(.internal, "exec \(request.execID): \(error)")
+        }
+    }
+
+    // MARK: persistence
+
+    /// What `corral-shim delete` needs after this shim is gone: ids, pids, bundles, runtime.
+    private func persist(_ key: TaskKey) throws {
+        guard let record = records[key] else { return }
+        let json = JSONText.object([
+            ("id", .string(record.id)), ("exec_id", .string(record.execID)), ("pid", .integer(Int64(record.pid))),
+            ("bundle", .string(record.bundle)), ("runtime", .string(record.runtimeBinary)),
+            ("rootfs_mounted", .integer(mountedRootfs.contains(record.id) ? 1 : 0)),
+        ])
+        try FileSystem.writeAtomically(taskDir(key) + "/task.json", Array(json.utf8))
+    }
+}
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#endif

@@ -1,0 +1,147 @@
+import CorralJSON
+import CorralSystem
+
+/// Runs CNI plugins for one pod the way containerd's CRI does through go-cni and libcni.
+///
+/// Nothing is cached on disk here: ADD returns the result, and the caller (the shim, which
+/// owns the pod's state dir) keeps it and hands it back to CHECK and DEL.
+public struct CNIClient: Sendable {
+    public static let defaultBinDirectories = ["/opt/cni/bin", "/usr/lib/cni"]
+
+    public var binDirectories: [String]
+    /// Collects plugin exit statuses; the shim passes its reaper's, so no second waitpid races it.
+    public let waiter: Command.Waiter
+
+    public init(binDirectories: [String] = CNIClient.defaultBinDirectories,
+                waiter: @escaping Command.Waiter = Command.blockingWait) {
+        self.binDirectories = binDirectories
+        self.waiter = waiter
+    }
+
+    /// Runs ADD for each plugin in order, each seeing the previous one's result. If any plugin
+    /// fails, DEL runs for the whole list before the error is thrown, so a failed pod leaves
+    /// no interface, address or rule behind.
+    public func add(network: CNINetworkList, pod: CNIPodNetwork) async throws(CNIError) -> CNIResult {
+        try validate(pod)
+        var previous: JSONValue?
+        do throws(CNIError) {
+            for plugin in network.plugins {
+                let stdout = try await run("ADD", plugin, network: network, pod: pod, netns: pod.netnsPath, prevResult: previous)
+                // A plugin that prints nothing passes the chain's result on unchanged.
+                guard !String(decoding: stdout, as: UTF8.self).trimmingWhitespace.isEmpty else { continue }
+                do {
+                    previous = try JSONValue(parsing: stdout)
+                } catch {
+                    throw CNIError(.invalidResult, "unreadable result: \(error)", plugin: plugin.type, command: "ADD")
+                }
+            }
+            return try CNIResult(json: previous ?? .object([:]))
+        } catch {
+            var failure = error
+            // Like containerd after a failed setup: no cached result exists yet, so DEL runs
+            // without one. A plugin that cannot be found set nothing up, so its absence is no
+            // cleanup failure.
+            do {
+                try await deleteEach(network: network, pod: pod, result: nil, skippingMissingPlugins: true)
+            } catch {
+                failure.cleanupFailure = error.description
+            }
+            throw failure
+        }
+    }
+
+    /// Runs CHECK for each plugin in order against the result ADD returned. Returns false,
+    /// having run nothing, when the list predates CHECK (cniVersion < 0.4.0) or disables it.
+    @discardableResult
+    public func check(network: CNINetworkList, pod: CNIPodNetwork, result: CNIResult) async throws(CNIError) -> Bool {
+        guard CNIVersion(network.cniVersion) >= .checkAndCachedDelete, !network.disableCheck else { return false }
+        try validate(pod)
+        for plugin in network.plugins {
+            _ = try await run("CHECK", plugin, network: network, pod: pod, netns: pod.netnsPath, prevResult: result.raw)
+        }
+        return true
+    }
+
+    /// Runs DEL for each plugin in reverse order. Safe to repeat: plugins treat what is already
+    /// gone as deleted, and a namespace that is no longer pinned is passed as empty (as
+    /// containerd does), so the plugins still release addresses and host-side state.
+    ///
+    /// Unlike libcni, a failing plugin does not stop the others: one broken plugin must not
+    /// strand the state of the rest. The first failure is thrown once all have run.
+    public func delete(network: CNINetworkList, pod: CNIPodNetwork, result: CNIResult?) async throws(CNIError) {
+        try await deleteEach(network: network, pod: pod, result: result, skippingMissingPlugins: false)
+    }
+
+    private func deleteEach(network: CNINetworkList, pod: CNIPodNetwork, result: CNIResult?,
+                            skippingMissingPlugins: Bool) async throws(CNIError) {
+        try validate(pod)
+        let netns = NetworkNamespacePath.isNamespace(pod.netnsPath) ? pod.netnsPath : ""
+        let prevResult = CNIVersion(network.cniVersion) >= .checkAndCachedDelete ? result?.raw : nil
+        var failure: CNIError?
+        for plugin in network.plugins.reversed() {
+            do {
+                _ = try await run("DEL", plugin, network: network, pod: pod, netns: netns, prevResult: prevResult)
+            } catch {
+                if !(skippingMissingPlugins && error.kind == .pluginNotFound) { failure = failure ?? error }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Brings `lo` up in the pod's namespace with the loopback plugin, as go-cni does first.
+    public func setUpLoopback(pod: CNIPodNetwork) async throws(CNIError) {
+        var loopback = pod
+        loopback.interfaceName = "lo"
+        _ = try await add(network: .loopback, pod: loopback)
+    }
+
+    public func tearDownLoopback(pod: CNIPodNetwork) async throws(CNIError) {
+        var loopback = pod
+        loopback.interfaceName = "lo"
+        try await delete(network: .loopback, pod: loopback, result: nil)
+    }
+
+    /// The pod's whole network, in go-cni's order: loopback, then the network list.
+    public func setUp(network: CNINetworkList, pod: CNIPodNetwork) async throws(CNIError) -> CNIResult {
+        try await setUpLoopback(pod: pod)
+        return try await add(network: network, pod: pod)
+    }
+
+    /// Undoes `setUp`. Both parts run even if the first fails; the first failure is thrown.
+    public func tearDown(network: CNINetworkList, pod: CNIPodNetwork, result: CNIResult?) async throws(CNIError) {
+        var failure: CNIError?
+        do { try await delete(network: network, pod: pod, result: result) } catch { failure = error }
+        do { try await tearDownLoopback(pod: pod) } catch { failure = failure ?? error }
+        if let failure { throw failure }
+    }
+
+    /// The path of the plugin binary for `type`, searched in the bin dirs in order.
+    public func pluginPath(for type: String) throws(CNIError) -> String {
+        try CNIPluginInvocation.find(type, in: binDirectories)
+    }
+
+    private func run(_ command: String, _ plugin: CNIPluginConfig, network: CNINetworkList, pod: CNIPodNetwork,
+                     netns: String, prevResult: JSONValue?) async throws(CNIError) -> [UInt8] {
+        let input = plugin.input(network: network, prevResult: prevResult, capabilityArguments: pod.capabilityArguments)
+        let invocation = CNIPluginInvocation(command: command, plugin: plugin, stdin: input, containerID: pod.containerID,
+                                             netns: netns, interfaceName: pod.interfaceName, cniArgs: pod.cniArgs)
+        return try await invocation.run(binDirectories: binDirectories, waiter: waiter)
+    }
+
+    /// The checks libcni makes before running anything, so a bad request fails with our words
+    /// rather than a plugin's.
+    private func validate(_ pod: CNIPodNetwork) throws(CNIError) {
+        let id = pod.containerID.utf8
+        let allowed: (UInt8) -> Bool = { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+        }
+        guard let first = id.first, allowed(first), first != UInt8(ascii: "_"), first != UInt8(ascii: "."),
+              first != UInt8(ascii: "-"), id.allSatisfy(allowed)
+        else { throw CNIError(.configuration, "invalid container id \"\(pod.containerID)\"") }
+        let name = pod.interfaceName
+        guard !name.isEmpty, name.utf8.count <= 15, name != ".", name != "..",
+              !name.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace })
+        else { throw CNIError(.configuration, "invalid interface name \"\(name)\"") }
+    }
+}
