@@ -45,7 +45,7 @@ let package = Package(
 
         // corral-shim
         .target(name: "ShimIO", dependencies: ["CorralSystem"], path: "shim/Sources/ShimIO"),
-        .target(name: "ShimCgroups", dependencies: ["CorralSystem"], path: "shim/Sources/ShimCgroups"),
+        .target(name: "ShimCgroups", dependencies: ["CorralSystem", "CCorral"], path: "shim/Sources/ShimCgroups"),
         .target(name: "ShimNetwork", dependencies: ["CorralSystem", "CorralJSON"], path: "shim/Sources/ShimNetwork"),
         .target(name: "CorralShim",
                 dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralJSON", "ShimIO", "ShimNetwork", "ShimCgroups",

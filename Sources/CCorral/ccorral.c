@@ -147,22 +147,43 @@ int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
 #include <sys/file.h>
 #include <sys/signalfd.h>
 
-int ccorral_signalfd_block(const int *signals, int count) {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
-    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+static int signal_pipe_write = -1;
+
+static void signal_to_pipe(int signal) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)signal;
+    // Non-blocking: with the pipe full, a wakeup is already pending and this one can go.
+    ssize_t ignored = write(signal_pipe_write, &byte, 1);
+    (void)ignored;
+    errno = saved;
 }
 
-int ccorral_signalfd_next(int fd) {
-    struct signalfd_siginfo info;
+int ccorral_signal_pipe(const int *signals, int count) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
+    signal_pipe_write = fds[1];
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = signal_to_pipe;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    for (int i = 0; i < count; i++) {
+        if (sigaction(signals[i], &action, NULL) < 0) return -1;
+        sigaddset(&unblock, signals[i]);
+    }
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    return fds[0];
+}
+
+int ccorral_signal_pipe_next(int fd) {
+    unsigned char byte;
     ssize_t n;
     do {
-        n = read(fd, &info, sizeof(info));
+        n = read(fd, &byte, 1);
     } while (n < 0 && errno == EINTR);
-    if (n != sizeof(info)) return 0;
-    return (int)info.ssi_signo;
+    return n == 1 ? byte : 0;
 }
 
 int ccorral_ignore_signal(int signal) {
@@ -330,3 +351,7 @@ int ccorral_set_window_size(int fd, unsigned short rows, unsigned short columns)
     struct winsize size = {.ws_row = rows, .ws_col = columns};
     return ioctl(fd, TIOCSWINSZ, &size);
 }
+
+#include <sys/eventfd.h>
+
+int ccorral_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }

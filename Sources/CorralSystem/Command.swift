@@ -1,4 +1,3 @@
-import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -22,13 +21,9 @@ public struct CommandResult: Sendable, Equatable {
 public enum Command {
     public typealias Waiter = @Sendable (pid_t) async -> ExitStatus
 
-    /// waitpid on a Dispatch thread: for processes that run no reaper.
+    /// waitpid on a thread of its own: for processes that run no reaper.
     public static let blockingWait: Waiter = { pid in
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: (try? ProcessControl.wait(for: pid)) ?? .exited(-1))
-            }
-        }
+        await BlockingWork.run { (try? ProcessControl.wait(for: pid)) ?? .exited(-1) }
     }
 
     public static func run(_ path: String, arguments: [String], environment: [String]? = nil,
@@ -86,8 +81,6 @@ public enum Command {
     }
 
     private static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
+        await BlockingWork.run(body)
     }
 }

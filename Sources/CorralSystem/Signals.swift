@@ -4,24 +4,24 @@ import Glibc
 import CCorral
 import Dispatch
 
-/// Signals delivered as events on a queue instead of to handlers.
-///
-/// `block` must run before the process starts any thread, so every thread inherits the mask
-/// and only the signalfd sees these signals. Children started through `Spawn` get an empty mask.
+/// Signals delivered as events on a queue: a handler writes each to a pipe that a Dispatch
+/// source reads. (A signalfd would need the signals blocked in every thread, and the Swift
+/// runtime does not keep the mask of the main thread.) Children started through `Spawn` get
+/// default dispositions and an empty mask.
 public final class SignalEvents: @unchecked Sendable {
     // @unchecked: the source is set once in init and only touched on `queue` afterwards.
     private let source: any DispatchSourceRead
     private let fd: FileDescriptor
 
-    public init(block signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) throws(SystemError) {
-        let raw = signals.withUnsafeBufferPointer { ccorral_signalfd_block($0.baseAddress, Int32($0.count)) }
-        guard raw >= 0 else { throw SystemError("signalfd") }
+    public init(_ signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) throws(SystemError) {
+        let raw = signals.withUnsafeBufferPointer { ccorral_signal_pipe($0.baseAddress, Int32($0.count)) }
+        guard raw >= 0 else { throw SystemError("sigaction") }
         let fd = FileDescriptor(rawValue: raw)
         self.fd = fd
         source = DispatchSource.makeReadSource(fileDescriptor: raw, queue: queue)
         source.setEventHandler {
             while true {
-                let signal = ccorral_signalfd_next(fd.rawValue)
+                let signal = ccorral_signal_pipe_next(fd.rawValue)
                 if signal == 0 { break }
                 handler(signal)
             }
@@ -57,17 +57,5 @@ extension FileSystem {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
         return n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "corral-shim"
-    }
-}
-
-extension SignalEvents {
-    /// Blocks `signals` in the calling thread. Call it from `main` before anything starts a
-    /// thread: threads inherit the mask, and a signal left unblocked in any one thread is
-    /// delivered there instead of to the signalfd.
-    public static func blockEarly(_ signals: [Int32]) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signal in signals { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 }

@@ -23,6 +23,7 @@ public enum Spawn {
     public static func run(_ path: String, arguments: [String], environment: [String]? = nil,
                            stdio: Stdio = .detached, newSession: Bool = false) throws(SystemError) -> pid_t {
         let env = environment ?? Environment.current
+        let path = resolve(path)
         var pid: pid_t = 0
         let rc = withCStrings(arguments) { argv in
             withCStrings(env) { envp in
@@ -33,6 +34,22 @@ public enum Spawn {
         }
         guard rc == 0 else { throw SystemError("posix_spawn", path) }
         return pid
+    }
+}
+
+extension Spawn {
+    static let defaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// A bare program name found on PATH (or the usual system dirs), as a shell would;
+    /// paths with a slash are used as they are.
+    public static func resolve(_ name: String) -> String {
+        guard !name.contains("/") else { return name }
+        let search = Environment.value("PATH").flatMap { $0.isEmpty ? nil : $0 } ?? defaultSearchPath
+        for dir in search.split(separator: ":") {
+            let candidate = dir + "/" + name
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return name
     }
 }
 

@@ -1,6 +1,6 @@
 import CorralSystem
 import Foundation
-@testable import ShimIO
+import ShimIO
 
 /// A directory of its own per test, removed by `cleanUp()`.
 struct TempDirectory {

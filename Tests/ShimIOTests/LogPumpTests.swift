@@ -2,9 +2,9 @@ import CorralSystem
 import Foundation
 import Synchronization
 import Testing
-@testable import ShimIO
+import ShimIO
 
-@Suite("log pump")
+@Suite("log pump", .timeLimit(.minutes(1)))
 struct LogPumpTests {
     @Test func childProcessOutputIsLoggedBeforeCompletion() async throws {
         let dir = try TempDirectory()
@@ -83,6 +83,53 @@ struct LogPumpTests {
         writer.close()
         // Whatever was read before the cancel is in the log; with nothing written, nothing is.
         #expect(try LogFile.records(dir.file("c.log")) == [])
+    }
+}
+
+extension LogPumpTests {
+    /// A shim lives as long as its pod, so a pump must not outlive its stream.
+    @Test func finishedPumpIsReleased() async throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let writer = try CRILogWriter(path: dir.file("c.log"))
+        let pipe = try FileDescriptor.pipe()
+        let (ended, signal) = AsyncStream.makeStream(of: Void.self)
+        weak var weakPump: LogPump?
+        do {
+            let pump = try LogPump(reading: pipe.read, stream: .stdout, into: writer) { signal.finish() }
+            weakPump = pump
+        }
+        try pipe.write.writeAll("bye\n")
+        pipe.write.close()
+        for await _ in ended {}
+        // The pump's thread lets go of it right after calling completion.
+        for _ in 0..<100 where weakPump != nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(weakPump == nil)
+        writer.close()
+        #expect(try LogFile.records(dir.file("c.log")) == [out("F", "bye")])
+    }
+}
+
+extension LogPumpTests {
+    /// A tty container writes through a pty: the line discipline turns "\n" into "\r\n", and the
+    /// master reads EIO, not end of file, once the container's side is closed.
+    @Test func ptyOutputIsLoggedAsStdoutLines() async throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let writer = try CRILogWriter(path: dir.file("c.log"))
+        let master = try FileDescriptor.open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var unlock: Int32 = 0
+        var number: Int32 = 0
+        try #require(ioctl(master.rawValue, 0x4004_5431 /* TIOCSPTLCK */, &unlock) == 0)
+        try #require(ioctl(master.rawValue, 0x8004_5430 /* TIOCGPTN */, &number) == 0)
+        let slave = try FileDescriptor.open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+        let (ended, signal) = AsyncStream.makeStream(of: Void.self)
+        _ = try LogPump(reading: master, stream: .stdout, into: writer) { signal.finish() }
+        try slave.writeAll("first\nsecond\n")
+        slave.close()
+        for await _ in ended {}
+        writer.close()
+        #expect(try LogFile.records(dir.file("c.log")) == [out("F", "first"), out("F", "second")])
     }
 }
 

@@ -1,7 +1,7 @@
 import CorralSystem
 import Foundation
 import Testing
-@testable import ShimIO
+import ShimIO
 
 @Suite("CRI record format")
 struct RecordFormatTests {

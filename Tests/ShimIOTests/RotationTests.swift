@@ -1,9 +1,9 @@
 import CorralSystem
 import Foundation
 import Testing
-@testable import ShimIO
+import ShimIO
 
-@Suite("log rotation")
+@Suite("log rotation", .timeLimit(.minutes(1)))
 struct RotationTests {
     @Test func recordsBeforeReopenStayInTheRenamedFile() throws {
         let dir = try TempDirectory()

@@ -117,7 +117,5 @@ struct HarnessError: Error, CustomStringConvertible {
 }
 
 func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: body()) }
-    }
+    await BlockingWork.run(body)
 }

@@ -75,15 +75,23 @@ struct ShimLifecycleTests {
         #expect(log.contains("exiting"))
     }
 
-    @Test func notYetImplementedServicesSayUnimplemented() async throws {
+    @Test func badTaskRequestsNameTheField() async throws {
         let shim = ShimHarness()
         let (_, _, client) = try shim.start()
         defer { client.close() }
         do {
             _ = try await client.call(TaskMethods.create, .init())
-            Issue.record("Task/Create answered")
+            Issue.record("Task/Create of nothing answered")
         } catch {
-            #expect(error.code == .unimplemented)
+            #expect(error.code == .invalidArgument)
+            #expect(error.message.contains("id"))
+        }
+        do {
+            _ = try await client.call(TaskMethods.state, .with { $0.id = "nope" })
+            Issue.record("State of an unknown task answered")
+        } catch {
+            #expect(error.code == .notFound)
+            #expect(error.message.contains("nope"))
         }
     }
 

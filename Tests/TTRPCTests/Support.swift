@@ -138,7 +138,5 @@ func status(of frame: Frame?) -> (StatusCode, String)? {
 
 /// Runs blocking work on a Dispatch thread and awaits it.
 func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: body()) }
-    }
+    await BlockingWork.run(body)
 }

@@ -39,11 +39,12 @@ int ccorral_unshare(int flags);
 int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                   int stdin_fd, int stdout_fd, int stderr_fd, int new_session);
 
-// signals: block `signals` in the calling thread (and every thread it creates later) and
-// return a close-on-exec, non-blocking signalfd that reports them.
-int ccorral_signalfd_block(const int *signals, int count);
-// Reads one pending signal from a signalfd; returns its number, 0 when none is pending.
-int ccorral_signalfd_next(int fd);
+// signals: handlers for `signals` that write each signal's number, one byte, to a pipe; returns
+// the pipe's read end (close-on-exec, non-blocking). Works whatever the threads' masks are, which
+// the Swift runtime and Dispatch change under us.
+int ccorral_signal_pipe(const int *signals, int count);
+// Reads one signal number from that pipe; 0 when none is pending.
+int ccorral_signal_pipe_next(int fd);
 int ccorral_ignore_signal(int signal);
 
 // file locks
@@ -69,3 +70,6 @@ void ccorral_pid1_loop(void) __attribute__((noreturn));
 // Receives one descriptor sent with SCM_RIGHTS (runc's console socket); -1 on failure.
 int ccorral_receive_fd(int socket_fd);
 int ccorral_set_window_size(int fd, unsigned short rows, unsigned short columns);
+
+// A close-on-exec, non-blocking eventfd starting at zero (<sys/eventfd.h> is not in Swift's Glibc).
+int ccorral_eventfd(void);

@@ -15,13 +15,12 @@ enum ServeCommand {
         let log = ShimLog(path: paths.log, verbose: options.debug)
         let shim = ShimContext(options: options, log: log)
 
-        // main blocked these before any thread existed, so the signalfd alone sees them.
         let signals: SignalEvents
         do {
-            signals = try SignalEvents(block: ShimMain.servedSignals, queue: signalQueue) { signal in
+            signals = try SignalEvents(ShimMain.servedSignals, queue: signalQueue) { signal in
                 switch signal {
                 case SIGCHLD: shim.reaper.reap()
-                case SIGTERM, SIGINT: shim.requestShutdown(reason: "signal \(signal)")
+                case SIGTERM, SIGINT: shim.signalled(signal)
                 default: log(.info, "ignoring signal \(signal)")
                 }
             }
@@ -40,6 +39,7 @@ enum ServeCommand {
 
         let tasks = TaskRegistry(shim: shim)
         let sandbox = PodSandbox(shim: shim, tasks: tasks)
+        shim.liveTasks.withLock { $0 = { await tasks.hasLiveTasks } }
         let server = Server(
             path: paths.socketPath,
             services: [

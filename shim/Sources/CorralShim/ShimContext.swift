@@ -27,6 +27,21 @@ public final class ShimContext: Sendable {
         (shutdownSignal, shutdownRequested) = AsyncStream<Void>.makeStream()
     }
 
+    /// The pod's tasks, once serving; a signal must not take the shim away from them.
+    let liveTasks = Mutex<(@Sendable () async -> Bool)?>(nil)
+
+    /// SIGTERM or SIGINT: exit only when no task would be orphaned, as the design demands.
+    func signalled(_ signal: Int32) {
+        let check = liveTasks.withLock { $0 }
+        Task {
+            if let check, await check() {
+                log(.warning, "ignoring signal \(signal): tasks are still running; use ShutdownSandbox")
+            } else {
+                requestShutdown(reason: "signal \(signal)")
+            }
+        }
+    }
+
     /// Asks the shim to exit once the current call has been answered.
     func requestShutdown(reason: String) {
         log(.info, "shutdown requested: \(reason)")

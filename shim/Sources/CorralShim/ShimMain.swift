@@ -11,9 +11,6 @@ public enum ShimMain {
     public static func prepare(_ arguments: [String]) {
         // PID 1 of a pod's shared PID namespace: nothing but reaping, before any runtime starts.
         if arguments.first == "init" { PIDNamespaceInit.runLoop() }
-        if arguments.first == ShimOptions.Command.serve.rawValue {
-            SignalEvents.blockEarly(servedSignals)
-        }
     }
 
     public static func run(_ arguments: [String]) async -> Int32 {
@@ -31,7 +28,7 @@ public enum ShimMain {
         switch options.command {
         case .start: return await StartCommand.run(options)
         case .serve: return await ServeCommand.run(options)
-        case .delete: return DeleteCommand.run(options)
+        case .delete: return await DeleteCommand.run(options)
         }
     }
 }

@@ -27,6 +27,7 @@ public enum CgroupCleanup {
             errors = []
             pending = pending.filter { directory in
                 do throws(SystemError) {
+                    try refuseMountRoot(directory)
                     try removeTree(directory)
                     return false
                 } catch {
@@ -34,7 +35,7 @@ public enum CgroupCleanup {
                     return true
                 }
             }
-            let retrying = errors.allSatisfy { $0.errno == EBUSY || $0.errno == ENOTEMPTY }
+            let retrying = errors.allSatisfy { $0.call == "rmdir" && ($0.errno == EBUSY || $0.errno == ENOTEMPTY) }
             if pending.isEmpty || !retrying || ContinuousClock.now + delay > deadline { break }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(100))
@@ -56,8 +57,20 @@ public enum CgroupCleanup {
         if rmdir(directory) != 0 && errno != ENOENT { throw SystemError("rmdir", directory) }
     }
 
+    /// A hierarchy's root holds every cgroup on the machine: a cgroupsPath of "/" or a wrong
+    /// layout must never lead to removing what lies below it.
+    private static func refuseMountRoot(_ directory: String) throws(SystemError) {
+        var own = stat()
+        var parent = stat()
+        guard lstat(directory, &own) == 0, lstat(FileSystem.parent(of: directory), &parent) == 0 else { return }
+        if own.st_dev != parent.st_dev || own.st_ino == parent.st_ino {
+            throw SystemError("remove cgroup", directory + " is a mount point", errno: EINVAL)
+        }
+    }
+
     /// A parent another container still uses stays; any other failure is reported.
     private static func removeIfEmpty(_ directory: String) -> SystemError? {
+        do throws(SystemError) { try refuseMountRoot(directory) } catch { return error }
         guard rmdir(directory) != 0 else { return nil }
         switch errno {
         case ENOENT, ENOTEMPTY, EBUSY: return nil

@@ -12,7 +12,7 @@ import Synchronization
 /// the order they were made, each inside a single write(2), and `reopen` falls between two
 /// records: everything written before it is in the old (renamed) file, everything after in the new.
 public final class CRILogWriter: Sendable {
-    /// containerd's and CRI-O's default: kubelet's tooling expects lines cut at 16 KiB.
+    /// containerd's default `max_container_log_line_size`, which log shippers are tuned for.
     public static let defaultMaxLineLength = 16 * 1024
 
     public let path: String
@@ -45,7 +45,7 @@ public final class CRILogWriter: Sendable {
     }
 
     deinit {
-        state.withLock { $0.fd?.close() }
+        close()
     }
 
     /// Logs output read from `stream`; a line without its newline yet waits for the rest.

@@ -24,8 +24,6 @@ struct LineSplitter {
         self.maxLength = maxLength
     }
 
-    var hasPending: Bool { !pending.isEmpty }
-
     mutating func feed(_ input: UnsafeBufferPointer<UInt8>, _ emit: Emit) {
         var rest = input[...]
         while let newline = Self.firstNewline(in: rest) {

@@ -129,16 +129,14 @@ public struct CNIClient: Sendable {
     }
 
     /// The checks libcni makes before running anything, so a bad request fails with our words
-    /// rather than a plugin's.
+    /// rather than a plugin's: ids match [a-zA-Z0-9][a-zA-Z0-9_.-]*, interface names are
+    /// what the kernel accepts.
     private func validate(_ pod: CNIPodNetwork) throws(CNIError) {
-        let id = pod.containerID.utf8
-        let allowed: (UInt8) -> Bool = { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-        }
-        guard let first = id.first, allowed(first), first != UInt8(ascii: "_"), first != UInt8(ascii: "."),
-              first != UInt8(ascii: "-"), id.allSatisfy(allowed)
-        else { throw CNIError(.configuration, "invalid container id \"\(pod.containerID)\"") }
+        let isAlphanumeric: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        let id = pod.containerID
+        guard let first = id.first, isAlphanumeric(first),
+              id.allSatisfy({ isAlphanumeric($0) || $0 == "_" || $0 == "." || $0 == "-" })
+        else { throw CNIError(.configuration, "invalid container id \"\(id)\"") }
         let name = pod.interfaceName
         guard !name.isEmpty, name.utf8.count <= 15, name != ".", name != "..",
               !name.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace })

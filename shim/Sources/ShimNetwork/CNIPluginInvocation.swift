@@ -17,7 +17,14 @@ struct CNIPluginInvocation {
 
     /// Runs the plugin and returns its stdout, or throws the plugin's own error.
     func run(binDirectories: [String], waiter: @escaping Command.Waiter) async throws(CNIError) -> [UInt8] {
-        let path = try CNIPluginInvocation.find(plugin.type, in: binDirectories)
+        let path: String
+        do {
+            path = try CNIPluginInvocation.find(plugin.type, in: binDirectories)
+        } catch {
+            var failure = error
+            failure.command = command
+            throw failure
+        }
         let result: CommandResult
         do {
             result = try await Command.run(path, arguments: [], environment: environment(binDirectories: binDirectories),

@@ -1,12 +1,11 @@
 import CorralSystem
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Collects what a synchronous exec writes, up to a limit, on a Dispatch thread. Reading stops
+/// Collects what a synchronous exec writes, up to a limit, on a thread of its own. Reading stops
 /// at end of file or when told to: a process may leave a child holding the pipe open.
 final class OutputCapture: Sendable {
     private struct State {
@@ -19,7 +18,7 @@ final class OutputCapture: Sendable {
     private let ended = Latch()
 
     init(reading fd: FileDescriptor, limit: Int) {
-        DispatchQueue.global().async { [self] in
+        BlockingWork.start { [self] in
             defer { fd.close() }
             var buffer = [UInt8](repeating: 0, count: 65536)
             while !state.withLock({ $0.stop }) {
