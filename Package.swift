@@ -66,6 +66,11 @@ let package = Package(
                 path: "Sources/CorralCtl"),
         .executableTarget(name: "corralctl", dependencies: ["CorralCtl"], path: "Sources/corralctl"),
 
+        // Benchmarks (bench/): pods through the shim protocol, next to bare runc.
+        .executableTarget(name: "corral-bench",
+                          dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "ShimNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                          path: "bench/corral-bench"),
+
         // Tests
         .testTarget(name: "TTRPCWireTests",
                     dependencies: ["TTRPCWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],

@@ -205,6 +205,24 @@ int ccorral_flock_exclusive(int fd) {
 #include <sys/mount.h>
 #include <termios.h>
 
+// Runs `body` on a throwaway thread and waits for it: namespace changes made there (unshare)
+// stay with that thread and never touch the caller's. `error` is the errno the body left in the
+// request.
+static int run_on_throwaway_thread(void *(*body)(void *), void *request, int *error) {
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, body, request);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    pthread_join(thread, NULL);
+    if (*error != 0) {
+        errno = *error;
+        return -1;
+    }
+    return 0;
+}
+
 struct pin_request {
     int flags;
     const char *hostname;
@@ -240,19 +258,8 @@ static void *pin_thread(void *argument) {
 int ccorral_pin_namespaces(int flags, const char *hostname,
                            const char *net_path, const char *ipc_path, const char *uts_path) {
     struct pin_request request = {flags, hostname, {net_path, ipc_path, uts_path}, 0};
-    pthread_t thread;
-    int rc = pthread_create(&thread, NULL, pin_thread, &request);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
-    }
-    // The thread ends here, taking its namespaces with it; the bind mounts keep them alive.
-    pthread_join(thread, NULL);
-    if (request.error != 0) {
-        errno = request.error;
-        return -1;
-    }
-    return 0;
+    // The thread ends with its namespaces; the bind mounts keep them alive.
+    return run_on_throwaway_thread(pin_thread, &request, &request.error);
 }
 
 int ccorral_unmount_detach(const char *path) { return umount2(path, MNT_DETACH); }
@@ -289,18 +296,7 @@ static void *init_thread(void *argument) {
 
 int ccorral_spawn_pid_namespace_init(pid_t *pid, const char *path, char *const argv[], char *const envp[]) {
     struct init_request request = {pid, path, argv, envp, 0};
-    pthread_t thread;
-    int rc = pthread_create(&thread, NULL, init_thread, &request);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
-    }
-    pthread_join(thread, NULL);
-    if (request.error != 0) {
-        errno = request.error;
-        return -1;
-    }
-    return 0;
+    return run_on_throwaway_thread(init_thread, &request, &request.error);
 }
 
 void ccorral_pid1_loop(void) {
@@ -355,3 +351,8 @@ int ccorral_set_window_size(int fd, unsigned short rows, unsigned short columns)
 #include <sys/eventfd.h>
 
 int ccorral_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+
+#include <malloc.h>
+
+int ccorral_single_malloc_arena(void) { return mallopt(M_ARENA_MAX, 1); }
+int ccorral_malloc_trim(void) { return malloc_trim(0); }

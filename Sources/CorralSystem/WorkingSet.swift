@@ -1,3 +1,4 @@
+import CCorral
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,5 +23,18 @@ public enum WorkingSet {
             if madvise(address, Int(end - start), MADV_DONTNEED) == 0 { released += Int(end - start) }
         }
         return released
+    }
+
+    /// One malloc arena for the whole process: glibc gives each new thread an arena of its own,
+    /// and a shim's threads allocate little, rarely at once.
+    public static func useSingleMallocArena() {
+        _ = ccorral_single_malloc_arena()
+    }
+
+    /// Gives free heap pages back to the kernel and drops the image's read-only pages: for a
+    /// process that has gone idle after work.
+    public static func trim() {
+        _ = ccorral_malloc_trim()
+        releaseReadOnlyImagePages()
     }
 }

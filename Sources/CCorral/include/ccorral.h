@@ -73,3 +73,7 @@ int ccorral_set_window_size(int fd, unsigned short rows, unsigned short columns)
 
 // A close-on-exec, non-blocking eventfd starting at zero (<sys/eventfd.h> is not in Swift's Glibc).
 int ccorral_eventfd(void);
+
+// malloc tuning (<malloc.h> is not in Swift's Glibc).
+int ccorral_single_malloc_arena(void);
+int ccorral_malloc_trim(void);

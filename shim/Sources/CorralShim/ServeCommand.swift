@@ -29,6 +29,7 @@ enum ServeCommand {
             return 1
         }
         SignalEvents.ignoreBrokenPipes()
+        WorkingSet.useSingleMallocArena()
         ProcessControl.setName("corral-shim")
         do {
             try ProcessControl.becomeChildSubreaper()
@@ -49,7 +50,10 @@ enum ServeCommand {
                 EventsService.make(shim),
             ],
             log: { log(.warning, $0) },
-            onCall: { shim.recentCalls.append($0) })
+            onCall: {
+                shim.recentCalls.append($0)
+                shim.idleTrimmer.activity()
+            })
         do {
             try server.start()
             try Bootstrap(address: paths.address, pid: ProcessControl.pid).write(to: paths.bootstrap)

@@ -1,4 +1,5 @@
 import CorralSystem
+import Dispatch
 import Synchronization
 
 /// What every service of one shim shares: who it serves, its log, events, reaper, and the
@@ -12,6 +13,7 @@ public final class ShimContext: Sendable {
     public let startedAtWallNanos: UInt64
     public let startedAtMonotonicNanos: UInt64
     let recentCalls: CallHistory
+    let idleTrimmer = IdleTrimmer()
     private let shutdownRequested: AsyncStream<Void>.Continuation
     let shutdownSignal: AsyncStream<Void>
 
@@ -46,6 +48,29 @@ public final class ShimContext: Sendable {
     func requestShutdown(reason: String) {
         log(.info, "shutdown requested: \(reason)")
         shutdownRequested.yield()
+    }
+}
+
+/// Trims the shim's working set once it has served nothing for a while: handling a call maps
+/// code and heap that an idle shim does not need resident.
+final class IdleTrimmer: Sendable {
+    private let generation = Mutex<UInt64>(0)
+    private let delay: Duration
+
+    init(after delay: Duration = .seconds(2)) {
+        self.delay = delay
+    }
+
+    func activity() {
+        let current = generation.withLock { g -> UInt64 in
+            g &+= 1
+            return g
+        }
+        let (seconds, attoseconds) = delay.components
+        let nanos = Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
+            if generation.withLock({ $0 }) == current { WorkingSet.trim() }
+        }
     }
 }
 

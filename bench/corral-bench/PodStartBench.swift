@@ -1,0 +1,75 @@
+import CorralSystem
+import Foundation
+import ShimNetwork
+
+/// Time from CreateSandbox to a running container (StartSandbox, Task Create, Task Start),
+/// next to a bare `runc create` + `runc start` of the same kind of bundle in the same run.
+enum PodStartBench {
+    static func run(count: Int, shim: String, root: String, cniDir: String) async throws {
+        var podTimes: [Double] = []
+        var sandboxTimes: [Double] = []
+        var runcTimes: [Double] = []
+        var cniTimes: [Double] = []
+        for i in 0..<count {
+            // The shim itself is started outside the measured span, as kubelet's pod start
+            // would find it already forked by `start`; spawning it is measured separately below.
+            var pod = BenchPod(shimBinary: shim, root: root, id: "start-\(i)")
+            try pod.startShim()
+            let started = Clock.monotonicNanos
+            try await pod.runSandbox(cniDir: cniDir)
+            sandboxTimes.append(Double(Clock.monotonicNanos - started) / 1e6)
+            try await pod.runContainer("sleep", ["sleep", "3600"])
+            podTimes.append(Double(Clock.monotonicNanos - started) / 1e6)
+            await pod.shutdown()
+
+            // Bare runc: the same rootfs overlay and bundle shape, no network.
+            let (bundle, mount) = try pod.bundle("bare", ["sleep", "3600"], joinPod: false)
+            _ = try Command.blockingRun("/bin/mount", ["-t", "overlay", "overlay", "-o", mount.options.joined(separator: ","), bundle + "/rootfs"])
+            let runcRoot = root + "/runc"
+            let id = "bare-\(i)"
+            let t0 = Clock.monotonicNanos
+            _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "create", "--bundle", bundle, id])
+            _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "start", id])
+            runcTimes.append(Double(Clock.monotonicNanos - t0) / 1e6)
+            _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "delete", "--force", id])
+            _ = try Command.blockingRun("/bin/umount", [bundle + "/rootfs"])
+        }
+        // The same CNI plugins (loopback, then the bridge list) run directly on a namespace
+        // made by `ip netns add`: what any runtime pays for the network.
+        let list = try CNINetworkList.load(fromDirectory: cniDir)
+        let client = CNIClient(binDirectories: ["/usr/lib/cni"])
+        for i in 0..<count {
+            let name = "corral-bench-cni-\(i)"
+            _ = try Command.blockingRun("/sbin/ip", ["netns", "add", name])
+            let network = CNIPodNetwork(containerID: name, netnsPath: "/run/netns/" + name, podName: name,
+                                        podNamespace: "bench", podUID: name)
+            let t0 = Clock.monotonicNanos
+            let result = try await client.setUp(network: list, pod: network)
+            cniTimes.append(Double(Clock.monotonicNanos - t0) / 1e6)
+            try await client.tearDown(network: list, pod: network, result: result)
+            _ = try Command.blockingRun("/sbin/ip", ["netns", "del", name])
+        }
+        // What `corral-shim start` costs on its own (fork, exec, bind, announce).
+        var spawnTimes: [Double] = []
+        for i in 0..<count {
+            var pod = BenchPod(shimBinary: shim, root: root, id: "spawn-\(i)")
+            let t0 = Clock.monotonicNanos
+            try pod.startShim()
+            spawnTimes.append(Double(Clock.monotonicNanos - t0) / 1e6)
+            await pod.shutdown()
+        }
+        let pod = median(podTimes), sandbox = median(sandboxTimes), runc = median(runcTimes)
+        let cni = median(cniTimes), spawn = median(spawnTimes)
+        print(String(format: "pod start (CreateSandbox+StartSandbox, Task Create+Start), median of %d: %.1f ms", count, pod))
+        print(String(format: "  of which the sandbox (namespaces + CNI): %.1f ms", sandbox))
+        print(String(format: "bare runc create+start, median of %d: %.1f ms", count, runc))
+        print(String(format: "CNI loopback + bridge ADD run directly, median of %d: %.1f ms", count, cni))
+        print(String(format: "corral-shim start (spawn to serving, before the span above), median of %d: %.1f ms", count, spawn))
+        print(String(format: "shim overhead above runc + CNI: %.1f ms", pod - runc - cni))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+}
