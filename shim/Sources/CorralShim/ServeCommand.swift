@@ -64,7 +64,7 @@ enum ServeCommand {
         }
         log(.info, "shim \(BuildInfo.version) serving pod \(options.id) on \(paths.address), pid \(ProcessControl.pid)")
         announce(paths.address)
-        WorkingSet.releaseReadOnlyImagePages()
+        shim.idleTrimmer.activity()
 
         for await _ in shim.shutdownSignal { break }
 
