@@ -15,13 +15,13 @@ public enum UnixSocket {
     /// The longest path a sockaddr_un holds (107 bytes on Linux).
     public static var maxPathLength: Int { Int(ccorral_unix_path_max()) }
 
-    /// Binds and listens; the socket file is created with `mode`, whatever the umask.
+    /// Binds and listens, then sets the socket file's mode. (Not through umask: that is
+    /// process-wide, and another thread creating a file meanwhile would get the wrong mode.
+    /// Until the chmod the file has the umask's mode, so keep sockets in a 0700 directory.)
     public static func listen(path: String, mode: mode_t = 0o600, backlog: Int32 = 64) throws(SystemError) -> FileDescriptor {
         guard path.utf8.count <= maxPathLength else {
             throw SystemError("bind", path, errno: ENAMETOOLONG)
         }
-        let previous = umask(0o777 & ~mode)
-        defer { umask(previous) }
         let fd = ccorral_unix_listen(path, backlog)
         guard fd >= 0 else { throw SystemError("bind", path) }
         guard chmod(path, mode) == 0 else {
