@@ -244,6 +244,59 @@ struct PodTests {
     }
 }
 
+extension PodTests {
+    @Test func aFailedCreateLeavesNoMountCgroupOrProcess() async throws {
+        try await withPod { pod in
+            try await pod.run()
+            let before = try HostSnapshot.take(of: pod)
+            do {
+                try await pod.runContainer("broken", ["/no/such/program"])
+                Issue.record("a container with a missing program started")
+            } catch {
+                #expect("\(error)".contains("/no/such/program"))
+            }
+            // Whatever step failed, nothing of the container is left.
+            _ = try? await pod.client.call(TaskMethods.delete, .with { $0.id = "broken" })
+            let after = try HostSnapshot.take(of: pod)
+            #expect(after == before)
+            #expect(!Mounts.isMountPoint(pod.root + "/bundles/broken/rootfs"))
+        }
+    }
+
+    /// crun is the second handler. crun 1.8 refuses this machine's hybrid cgroup layout; the test
+    /// says so and stops there rather than pretend.
+    @Test func crunRunsAContainerWhereTheHostAllowsIt() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/crun") else {
+            print("crun test skipped: /usr/bin/crun is not installed")
+            return
+        }
+        try await withPod { pod in
+            try await pod.run()
+            let (bundle, mount) = try pod.bundle("crunbox", ["sh", "-c", "echo from-crun"])
+            try FileSystem.makeDirectories(pod.root + "/logs")
+            var create = Corral_Shim_V1_CreateTaskRequest()
+            create.id = "crunbox"
+            create.bundle = bundle
+            create.rootfs = [mount]
+            create.logPath = pod.logPath("crunbox")
+            create.runtimePath = "crun"
+            do {
+                _ = try await pod.client.call(TaskMethods.create, create, timeout: .seconds(30))
+            } catch {
+                // The runtime's own refusal, passed through: the handler was honoured.
+                #expect("\(error)".contains("crun"))
+                print("crun test stopped: crun cannot run containers on this host: \(error)")
+                return
+            }
+            _ = try await pod.client.call(TaskMethods.start, .with { $0.id = "crunbox" })
+            #expect(try await pod.wait("crunbox").exitStatus == 0)
+            #expect(pod.logText("crunbox").contains("from-crun"))
+            let tasks = try await pod.client.call(DebugMethods.tasks, .init())
+            #expect(tasks.tasks.first { $0.id == "crunbox" }?.runtime == "crun")
+        }
+    }
+}
+
 /// Runs `body` with a fresh pod and tears the pod down afterwards, whether or not it threw.
 func withPod(_ body: (PodFixture) async throws -> Void) async throws {
     let pod = try PodFixture()
