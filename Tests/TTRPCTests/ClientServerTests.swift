@@ -7,10 +7,8 @@ import TTRPC
 @Suite("ttrpc client and server over unix sockets")
 struct ClientServerTests {
     @Test func unaryRoundTripAndSocketMode() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
+        let echo = try EchoServer()
+        let server = echo.server
         var info = stat()
         #expect(stat(server.path, &info) == 0)
         #expect(info.st_mode & 0o777 == 0o600)
@@ -22,12 +20,8 @@ struct ClientServerTests {
     }
 
     @Test func hundredConcurrentCallsOnOneConnection() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
-        let client = try Client.connect(server.path)
-        defer { client.close() }
+        let echo = try EchoServer()
+        let (server, client) = (echo.server, try echo.connect())
 
         let results = try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
             for i in 0..<100 {
@@ -50,12 +44,8 @@ struct ClientServerTests {
     }
 
     @Test func clientDeadlineExpiresWhenTheServerIsSlow() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
-        let client = try Client.connect(server.path)
-        defer { client.close() }
+        let echo = try EchoServer()
+        let client = try echo.connect()
 
         let started = ContinuousClock.now
         await #expect(throws: RPCError.self) {
@@ -72,10 +62,8 @@ struct ClientServerTests {
     }
 
     @Test func serverEnforcesTimeoutNanoEvenOnAStuckHandler() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
+        let echo = try EchoServer()
+        let server = echo.server
         let peer = try RawPeer(path: server.path)
         defer { peer.close() }
         let payload = (try? Limit.with { $0.limit = 1500 }.serializedBytes()) ?? [UInt8]()
@@ -88,23 +76,15 @@ struct ClientServerTests {
     }
 
     @Test func metadataReachesTheHandler() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
-        let client = try Client.connect(server.path)
-        defer { client.close() }
+        let echo = try EchoServer()
+        let client = try echo.connect()
         let reply = try await client.call(TestMethods.metadata, Limit(), metadata: [("pod", "p1"), ("trace", "t")])
         #expect(reply.lines == ["pod=p1", "trace=t"])
     }
 
     @Test func serverStreamDeliversEveryMessageThenEnds() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
-        let client = try Client.connect(server.path)
-        defer { client.close() }
+        let echo = try EchoServer()
+        let client = try echo.connect()
         var received: [String] = []
         for try await message in client.stream(TestMethods.count, Limit.with { $0.limit = 50 }) {
             received += message.lines
@@ -152,12 +132,8 @@ struct ClientServerTests {
     }
 
     @Test func unknownServiceAndMethodAreUnimplemented() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
-        let client = try Client.connect(server.path)
-        defer { client.close() }
+        let echo = try EchoServer()
+        let client = try echo.connect()
         for (service, method) in [("no.such.Service", "Echo"), (TestMethods.service, "NoSuchMethod")] {
             do {
                 _ = try await client.call(service: service, method: method, payload: [])
@@ -170,10 +146,8 @@ struct ClientServerTests {
     }
 
     @Test func evenAndReusedStreamIDsAreInvalidArguments() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
+        let fixture = try EchoServer()
+        let server = fixture.server
         let peer = try RawPeer(path: server.path)
         defer { peer.close() }
         let echo = RawPeer.request(TestMethods.service, "Echo")
@@ -197,10 +171,8 @@ struct ClientServerTests {
     }
 
     @Test func oversizedFrameIsRefusedAndTheConnectionKept() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
+        let echo = try EchoServer()
+        let server = echo.server
         let peer = try RawPeer(path: server.path)
         defer { peer.close() }
 
@@ -218,10 +190,8 @@ struct ClientServerTests {
     }
 
     @Test func malformedEnvelopeClosesOnlyThatConnection() async throws {
-        let dir = TempDir()
-        let server = Server(path: dir.path + "/s.sock", services: [echoService()])
-        try server.start()
-        defer { server.stop() }
+        let echo = try EchoServer()
+        let server = echo.server
         let healthy = try Client.connect(server.path)
         defer { healthy.close() }
         #expect(try await healthy.call(TestMethods.echo, Strings()).lines == [])

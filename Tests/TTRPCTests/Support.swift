@@ -140,3 +140,27 @@ func status(of frame: Frame?) -> (StatusCode, String)? {
 func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await BlockingWork.run(body)
 }
+
+/// A running echo server in a temp dir of its own, and the clients connected to it; all of it
+/// stopped, closed and removed when the fixture goes.
+final class EchoServer: @unchecked Sendable {
+    let dir = TempDir()
+    let server: Server
+    private var clients: [Client] = []
+
+    init(observations: Observations = Observations(), allowedUIDs: Set<UInt32> = [0]) throws {
+        server = Server(path: dir.path + "/s.sock", services: [echoService(observations)], allowedUIDs: allowedUIDs)
+        try server.start()
+    }
+
+    func connect() throws -> Client {
+        let client = try Client.connect(server.path)
+        clients.append(client)
+        return client
+    }
+
+    deinit {
+        clients.forEach { $0.close() }
+        server.stop()
+    }
+}
