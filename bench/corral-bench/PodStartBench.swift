@@ -10,6 +10,7 @@ enum PodStartBench {
         var sandboxTimes: [Double] = []
         var runcTimes: [Double] = []
         var cniTimes: [Double] = []
+        var netnsTimes: [Double] = []
         for i in 0..<count {
             // The shim itself is started outside the measured span, as kubelet's pod start
             // would find it already forked by `start`; spawning it is measured separately below.
@@ -40,7 +41,9 @@ enum PodStartBench {
         let client = CNIClient(binDirectories: ["/usr/lib/cni"])
         for i in 0..<count {
             let name = "corral-bench-cni-\(i)"
+            let n0 = Clock.monotonicNanos
             _ = try Command.blockingRun("/sbin/ip", ["netns", "add", name])
+            netnsTimes.append(Double(Clock.monotonicNanos - n0) / 1e6)
             let network = CNIPodNetwork(containerID: name, netnsPath: "/run/netns/" + name, podName: name,
                                         podNamespace: "bench", podUID: name)
             let t0 = Clock.monotonicNanos
@@ -59,13 +62,15 @@ enum PodStartBench {
             await pod.shutdown()
         }
         let pod = median(podTimes), sandbox = median(sandboxTimes), runc = median(runcTimes)
-        let cni = median(cniTimes), spawn = median(spawnTimes)
+        let cni = median(cniTimes), spawn = median(spawnTimes), netns = median(netnsTimes)
         print(String(format: "pod start (CreateSandbox+StartSandbox, Task Create+Start), median of %d: %.1f ms", count, pod))
         print(String(format: "  of which the sandbox (namespaces + CNI): %.1f ms", sandbox))
         print(String(format: "bare runc create+start, median of %d: %.1f ms", count, runc))
         print(String(format: "CNI loopback + bridge ADD run directly, median of %d: %.1f ms", count, cni))
+        print(String(format: "a network namespace made by `ip netns add`, median of %d: %.1f ms", count, netns))
         print(String(format: "corral-shim start (spawn to serving, before the span above), median of %d: %.1f ms", count, spawn))
-        print(String(format: "shim overhead above runc + CNI: %.1f ms", pod - runc - cni))
+        print(String(format: "shim overhead above runc + CNI: %.1f ms; above runc + CNI + netns creation: %.1f ms",
+                     pod - runc - cni, pod - runc - cni - netns))
     }
 
     static func median(_ values: [Double]) -> Double {

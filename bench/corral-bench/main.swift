@@ -4,7 +4,8 @@ import Foundation
 // corral-bench shim-memory [N] | pod-start [N]   (as root; needs runc, CNI plugins, busybox)
 let arguments = Array(CommandLine.arguments.dropFirst())
 let shim = FileSystem.parent(of: FileSystem.currentExecutable) + "/corral-shim"
-let root = "/tmp/corral-bench-\(getpid())"
+// Runtime state lives under /run (tmpfs), as DESIGN puts it: fsyncs there cost what they cost in production.
+let root = "/run/corral-bench-\(getpid())"
 try BenchPod.prepareImage()
 try FileManager.default.createDirectory(atPath: root + "/logs", withIntermediateDirectories: true)
 let cniDir = try BenchPod.writeCNIConfig(root: root)
