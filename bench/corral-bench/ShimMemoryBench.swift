@@ -36,5 +36,9 @@ enum ShimMemoryBench {
         let n = Double(count) * 1024 * 1024
         print(String(format: "mean over %d shims, each with one sleep container: VmRSS %.2f MiB, Pss %.2f MiB, Anonymous %.2f MiB",
                      count, Double(totals.rss) / n, Double(totals.pss) / n, Double(totals.anon) / n))
+        // To look at the shims by hand before they go: CORRAL_BENCH_HOLD=SECONDS.
+        if let hold = ProcessInfo.processInfo.environment["CORRAL_BENCH_HOLD"].flatMap(Double.init) {
+            try await Task.sleep(for: .seconds(hold))
+        }
     }
 }

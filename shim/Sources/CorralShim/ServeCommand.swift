@@ -29,7 +29,6 @@ enum ServeCommand {
             return 1
         }
         SignalEvents.ignoreBrokenPipes()
-        WorkingSet.useSingleMallocArena()
         ProcessControl.setName("corral-shim")
         do {
             try ProcessControl.becomeChildSubreaper()

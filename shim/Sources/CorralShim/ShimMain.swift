@@ -11,6 +11,8 @@ public enum ShimMain {
     public static func prepare(_ arguments: [String]) {
         // PID 1 of a pod's shared PID namespace: nothing but reaping, before any runtime starts.
         if arguments.first == "init" { PIDNamespaceInit.runLoop() }
+        // Before any thread exists: later threads would each get a malloc arena of their own.
+        WorkingSet.useSingleMallocArena()
     }
 
     public static func run(_ arguments: [String]) async -> Int32 {

@@ -16,7 +16,7 @@ import Synchronization
 /// report the container's exit.
 public final class LogPump: Sendable {
     /// Bytes per read(2); a pipe holds 64 KiB, so a busy one drains in a few reads.
-    static let readSize = 32 * 1024
+    static let readSize = 8 * 1024
     /// How often a waiting pump looks at its cancel flag.
     static let pollMillis: Int32 = 100
 
