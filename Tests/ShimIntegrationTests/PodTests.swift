@@ -179,6 +179,12 @@ struct PodTests {
             #expect(limited.memory.limitBytes == 67_108_864)
             let tasks = try await pod.client.call(DebugMethods.tasks, .init())
             #expect(tasks.tasks.contains { $0.id == "box" && $0.status == .running && $0.pid == pid })
+            let topics = try await pod.client.call(DebugMethods.recentEvents, .init()).events.map(\.topic)
+            #expect(topics.contains("/tasks/exec-added") && topics.contains("/tasks/exec-started"))
+            // CNI CHECK of the pod's bridge network, as a verbose status runs it.
+            let status = try await pod.client.call(SandboxMethods.sandboxStatus, .with { $0.sandboxID = pod.id; $0.verbose = true },
+                                                   timeout: .seconds(30))
+            #expect(status.info["cniCheck"] == "passed")
         }
     }
 

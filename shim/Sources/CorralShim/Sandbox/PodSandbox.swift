@@ -131,6 +131,17 @@ actor PodSandbox {
         persist()
     }
 
+    /// CNI CHECK of the pod's network, for a verbose status: "passed", "not supported" (a
+    /// config before CNI 0.4.0, or one that disables it), or the plugin's complaint.
+    private func checkNetwork() async -> String {
+        guard let request, let network, let result = networkResult, let pod = podNetwork else { return "no network" }
+        do {
+            return try await cniClient(request).check(network: network, pod: pod, result: result) ? "passed" : "not supported"
+        } catch {
+            return "failed: \(error)"
+        }
+    }
+
     private var podIPs: [Corral_Shim_V1_PodIP] {
         guard let result = networkResult else { return [] }
         return result.ips.map { ip in
@@ -163,7 +174,7 @@ actor PodSandbox {
         return response
     }
 
-    func status(_ request: Corral_Shim_V1_SandboxStatusRequest) throws(RPCError) -> Corral_Shim_V1_SandboxStatusResponse {
+    func status(_ request: Corral_Shim_V1_SandboxStatusRequest) async throws(RPCError) -> Corral_Shim_V1_SandboxStatusResponse {
         try check(request.sandboxID)
         var response = Corral_Shim_V1_SandboxStatusResponse()
         response.sandboxID = shim.options.id
@@ -178,6 +189,7 @@ actor PodSandbox {
             response.info["network"] = network?.name ?? ""
             response.info["cniResult"] = networkResult?.raw.serialized() ?? ""
             response.info["shimPid"] = "\(ProcessControl.pid)"
+            response.info["cniCheck"] = await checkNetwork()
         }
         return response
     }

@@ -409,6 +409,9 @@ actor TaskRegistry {
         guard !request.spec.isEmpty else { throw RPCError(.invalidArgument, "spec of exec \(request.execID) is empty") }
         var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary)
         records[key] = record
+        shim.events.publish(topic: "/tasks/exec-added") {
+            $0.taskExecAdded = .with { $0.containerID = request.id; $0.execID = request.execID }
+        }
         let dir = taskDir(key)
         let limit = request.outputLimit > 0 ? Int(clamping: request.outputLimit) : 16 << 20
         var pipes: [FileDescriptor] = []
@@ -437,6 +440,9 @@ actor TaskRegistry {
             record.startedAtWallNanos = Clock.wallNanos
             records[key] = record
             watchExit(key, pid: pid)
+            shim.events.publish(topic: "/tasks/exec-started") {
+                $0.taskExecStarted = .with { $0.containerID = request.id; $0.execID = request.execID; $0.pid = UInt32(pid) }
+            }
             var timedOut = false
             let timeout: Duration? = request.timeoutNano > 0 ? .nanoseconds(request.timeoutNano) : nil
             if await !exited.wait(timeout: timeout) {
