@@ -166,6 +166,23 @@ struct PodTests {
             let slow = try await pod.client.call(TaskMethods.exec, exec, timeout: .seconds(30))
             #expect(slow.timedOut)
 
+            // An exec added without sync, started later, with its own stdio in files.
+            var added = Corral_Shim_V1_ExecProcessRequest()
+            added.id = "box"
+            added.execID = "e3"
+            added.spec = Data(#"{"args":["sh","-c","echo async-out; echo async-err >&2; exit 4"],"cwd":"/","env":["PATH=/bin"],"user":{"uid":0,"gid":0}}"#.utf8)
+            added.stdoutPath = pod.root + "/e3.out"
+            added.stderrPath = pod.root + "/e3.err"
+            _ = try await pod.client.call(TaskMethods.exec, added)
+            #expect(try await pod.client.call(TaskMethods.state, .with { $0.id = "box"; $0.execID = "e3" }).status == .created)
+            let startedExec = try await pod.client.call(TaskMethods.start, .with { $0.id = "box"; $0.execID = "e3" })
+            #expect(startedExec.pid > 0)
+            let waited = try await pod.client.call(TaskMethods.wait, .with { $0.id = "box"; $0.execID = "e3" }, timeout: .seconds(30))
+            #expect(waited.exitStatus == 4)
+            #expect(try String(contentsOfFile: pod.root + "/e3.out", encoding: .utf8) == "async-out\n")
+            #expect(try String(contentsOfFile: pod.root + "/e3.err", encoding: .utf8) == "async-err\n")
+            _ = try await pod.client.call(TaskMethods.delete, .with { $0.id = "box"; $0.execID = "e3" })
+
             let pids = try await pod.client.call(TaskMethods.pids, .with { $0.id = "box" })
             #expect(pids.processes.contains { $0.pid == pid })
             let stats = try await pod.client.call(TaskMethods.stats, .with { $0.id = "box" })

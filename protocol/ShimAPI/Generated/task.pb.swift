@@ -212,6 +212,14 @@ public nonisolated struct Corral_Shim_V1_ExecProcessRequest: Sendable {
   /// default. Output beyond it is dropped and output_truncated set.
   public var outputLimit: UInt64 = 0
 
+  /// For an exec added without sync: where its stdio goes, as containerd passes FIFOs. Each is a
+  /// FIFO or a file (output appended); empty means /dev/null. Start opens them.
+  public var stdinPath: String = String()
+
+  public var stdoutPath: String = String()
+
+  public var stderrPath: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -929,7 +937,7 @@ nonisolated extension Corral_Shim_V1_DeleteTaskResponse: SwiftProtobuf.Message, 
 
 nonisolated extension Corral_Shim_V1_ExecProcessRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExecProcessRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}exec_id\0\u{1}terminal\0\u{1}stdin\0\u{1}spec\0\u{1}sync\0\u{3}timeout_nano\0\u{3}output_limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}exec_id\0\u{1}terminal\0\u{1}stdin\0\u{1}spec\0\u{1}sync\0\u{3}timeout_nano\0\u{3}output_limit\0\u{3}stdin_path\0\u{3}stdout_path\0\u{3}stderr_path\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -945,6 +953,9 @@ nonisolated extension Corral_Shim_V1_ExecProcessRequest: SwiftProtobuf.Message, 
       case 6: try { try decoder.decodeSingularBoolField(value: &self.sync) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.timeoutNano) }()
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.outputLimit) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.stdinPath) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.stdoutPath) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.stderrPath) }()
       default: break
       }
     }
@@ -975,6 +986,15 @@ nonisolated extension Corral_Shim_V1_ExecProcessRequest: SwiftProtobuf.Message, 
     if self.outputLimit != 0 {
       try visitor.visitSingularUInt64Field(value: self.outputLimit, fieldNumber: 8)
     }
+    if !self.stdinPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.stdinPath, fieldNumber: 9)
+    }
+    if !self.stdoutPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.stdoutPath, fieldNumber: 10)
+    }
+    if !self.stderrPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.stderrPath, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -987,6 +1007,9 @@ nonisolated extension Corral_Shim_V1_ExecProcessRequest: SwiftProtobuf.Message, 
     if lhs.sync != rhs.sync {return false}
     if lhs.timeoutNano != rhs.timeoutNano {return false}
     if lhs.outputLimit != rhs.outputLimit {return false}
+    if lhs.stdinPath != rhs.stdinPath {return false}
+    if lhs.stdoutPath != rhs.stdoutPath {return false}
+    if lhs.stderrPath != rhs.stderrPath {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

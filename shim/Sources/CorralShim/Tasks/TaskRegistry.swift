@@ -15,6 +15,8 @@ actor TaskRegistry {
     private var exits: [TaskKey: Latch] = [:]
     private var mountedRootfs: Set<String> = []
     private var oomWatches: [String: ContainerMemoryWatch] = [:]
+    /// Execs added without sync, waiting for Start.
+    private var pendingExecs: [TaskKey: Corral_Shim_V1_ExecProcessRequest] = [:]
 
     init(shim: ShimContext) {
         self.shim = shim
@@ -151,7 +153,7 @@ actor TaskRegistry {
                 throw RPCError(.unknown, "\(error)")
             }
         } else {
-            throw RPCError(.unimplemented, "starting an exec created without sync is not supported yet; use a synchronous Exec")
+            try await startExec(record.key)
         }
         record = records[record.key] ?? record
         // The process may already have exited and been recorded as stopped.
@@ -161,8 +163,10 @@ actor TaskRegistry {
         record.startedAtWallNanos = Clock.wallNanos
         records[record.key] = record
         try? persist(record.key)
-        shim.events.publish(topic: "/tasks/start") {
-            $0.taskStart = .with { $0.containerID = record.id; $0.pid = UInt32(record.pid) }
+        if record.execID.isEmpty {
+            shim.events.publish(topic: "/tasks/start") {
+                $0.taskStart = .with { $0.containerID = record.id; $0.pid = UInt32(record.pid) }
+            }
         }
         var response = Corral_Shim_V1_StartTaskResponse()
         response.pid = UInt32(record.pid)
@@ -284,6 +288,7 @@ actor TaskRegistry {
     }
 
     private func forget(_ key: TaskKey) {
+        pendingExecs.removeValue(forKey: key)
         ios.removeValue(forKey: key)?.close()
         exits.removeValue(forKey: key)?.open()
         records.removeValue(forKey: key)
@@ -403,10 +408,8 @@ actor TaskRegistry {
         guard !request.execID.isEmpty else { throw RPCError(.invalidArgument, "exec_id is empty") }
         let key = TaskKey(id: request.id, execID: request.execID)
         guard records[key] == nil else { throw RPCError(.alreadyExists, "exec \(request.execID) of task \(request.id) already exists") }
-        guard request.sync else {
-            throw RPCError(.unimplemented, "only synchronous exec is supported until streaming lands")
-        }
         guard !request.spec.isEmpty else { throw RPCError(.invalidArgument, "spec of exec \(request.execID) is empty") }
+        guard request.sync else { return try addExec(request, key: key, container: container) }
         var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary)
         records[key] = record
         shim.events.publish(topic: "/tasks/exec-added") {
@@ -473,6 +476,70 @@ actor TaskRegistry {
             pipes.forEach { $0.close() }
             forget(key)
             throw RPCError(.internal, "exec \(request.execID): \(error)")
+        }
+    }
+
+    /// An exec added without sync: registered now, run by Start with the stdio paths it names.
+    private func addExec(_ request: Corral_Shim_V1_ExecProcessRequest, key: TaskKey,
+                         container: TaskRecord) throws(RPCError) -> Corral_Shim_V1_ExecProcessResponse {
+        guard !request.terminal else {
+            throw RPCError(.unimplemented, "exec \(request.execID): a terminal needs the streaming transport, which is not built yet")
+        }
+        var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary)
+        record.stdin = request.stdin
+        record.logPath = request.stdoutPath
+        records[key] = record
+        pendingExecs[key] = request
+        exits[key] = Latch()
+        shim.events.publish(topic: "/tasks/exec-added") {
+            $0.taskExecAdded = .with { $0.containerID = request.id; $0.execID = request.execID }
+        }
+        return Corral_Shim_V1_ExecProcessResponse()
+    }
+
+    private func startExec(_ key: TaskKey) async throws(RPCError) {
+        guard let request = pendingExecs.removeValue(forKey: key), let container = records[TaskKey(id: key.id, execID: "")] else {
+            throw RPCError(.notFound, "exec \(key.execID) of task \(key.id) was not added")
+        }
+        let dir = taskDir(key)
+        var opened: [FileDescriptor] = []
+        defer { opened.forEach { $0.close() } }
+        do {
+            try FileSystem.makeDirectories(dir, mode: 0o700)
+            try FileSystem.writeAtomically(dir + "/process.json", Array(request.spec))
+            func open(_ path: String, output: Bool) throws(SystemError) -> FileDescriptor? {
+                guard !path.isEmpty else { return nil }
+                var info = stat()
+                // A FIFO is opened read-write so the open never waits for the other end.
+                let flags = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO ? O_RDWR
+                    : output ? O_WRONLY | O_CREAT | O_APPEND : O_RDONLY
+                let fd = try FileDescriptor.open(path, flags, mode: 0o600)
+                opened.append(fd)
+                return fd
+            }
+            let stdio = Spawn.Stdio(stdin: try open(request.stdinPath, output: false),
+                                    stdout: try open(request.stdoutPath, output: true),
+                                    stderr: try open(request.stderrPath, output: true))
+            try await runtime(for: container.runtimeBinary).exec(
+                id: key.id, processSpec: dir + "/process.json", pidFile: dir + "/pid", consoleSocket: nil,
+                stdio: stdio, log: dir + "/runtime.log")
+            guard let pid = Int32((try FileSystem.readText(dir + "/pid")).trimmingTrailingNewlines) else {
+                throw RPCError(.internal, "runtime wrote no pid for exec \(key.execID)")
+            }
+            records[key]?.pid = pid
+            watchExit(key, pid: pid)
+            shim.events.publish(topic: "/tasks/exec-started") {
+                $0.taskExecStarted = .with { $0.containerID = key.id; $0.execID = key.execID; $0.pid = UInt32(pid) }
+            }
+        } catch let error as RPCError {
+            forget(key)
+            throw error
+        } catch let error as OCIRuntime.Failure {
+            forget(key)
+            throw RPCError(.unknown, "\(error)")
+        } catch {
+            forget(key)
+            throw RPCError(.internal, "exec \(key.execID): \(error)")
         }
     }
 
