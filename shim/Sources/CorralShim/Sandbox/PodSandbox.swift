@@ -104,7 +104,6 @@ actor PodSandbox {
         guard let pod = podNetwork else { return }
         let client = cniClient(request)
         do {
-            try await client.setUpLoopback(pod: pod)
             let confDir = request.network.cniConfDir.isEmpty ? "/etc/cni/net.d" : request.network.cniConfDir
             let list = try CNINetworkList.load(fromDirectory: confDir)
             network = list
