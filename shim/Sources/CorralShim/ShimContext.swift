@@ -1,6 +1,7 @@
 import CorralSystem
 import Dispatch
 import Synchronization
+import TTRPC
 
 /// What every service of one shim shares: who it serves, its log, events, reaper, and the
 /// way to ask it to exit.
@@ -92,5 +93,4 @@ final class CallHistory: Sendable {
     }
 }
 
-import TTRPC
 typealias TTRPCCallRecord = Server.CallRecord

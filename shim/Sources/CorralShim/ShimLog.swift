@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CorralSystem
 import Synchronization
 
@@ -52,7 +55,3 @@ public final class ShimLog: Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

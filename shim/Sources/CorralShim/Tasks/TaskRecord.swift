@@ -1,5 +1,6 @@
 import CorralSystem
 import ShimAPI
+import SwiftProtobuf
 
 /// One process the shim runs: a container's init (empty execID) or an exec in it.
 struct TaskRecord: Sendable {
@@ -74,4 +75,3 @@ extension Google_Protobuf_Timestamp {
     }
 }
 
-import SwiftProtobuf

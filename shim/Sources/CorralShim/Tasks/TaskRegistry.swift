@@ -1,3 +1,6 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // Data, for protobuf bytes fields
+#endif
 import CorralSystem
 import ShimAPI
 import SwiftProtobuf
@@ -556,7 +559,3 @@ actor TaskRegistry {
         try FileSystem.writeAtomically(taskDir(key) + "/task.json", Array(json.utf8))
     }
 }
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#endif
