@@ -6,4 +6,4 @@ import Glibc
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 ShimMain.prepare(arguments)
-exit(await ShimMain.run(arguments))
+exit(ShimMain.runBlocking(arguments))

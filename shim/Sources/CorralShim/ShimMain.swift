@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import CorralSystem
+import Dispatch
+import Synchronization
 
 /// The shim's entry point, behind a thin `main`.
 public enum ShimMain {
@@ -13,6 +15,21 @@ public enum ShimMain {
         if arguments.first == "init" { PIDNamespaceInit.runLoop() }
         // Before any thread exists: later threads would each get a malloc arena of their own.
         WorkingSet.useSingleMallocArena()
+    }
+
+    /// Runs the shim on the cooperative pool while the main thread waits. An async `main` would
+    /// end the main thread through dispatch_main's pthread_exit, whose forced unwind makes the
+    /// static binary's unwinder sort every FDE it has: 424 KiB kept for the life of every shim.
+    public static func runBlocking(_ arguments: [String]) -> Int32 {
+        let result = Mutex<Int32>(0)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let code = await run(arguments)
+            result.withLock { $0 = code }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 }
     }
 
     public static func run(_ arguments: [String]) async -> Int32 {
