@@ -108,8 +108,8 @@ actor PodSandbox {
             let list = try CNINetworkList.load(fromDirectory: confDir)
             network = list
             persist()
+            // Persisted by the caller right after, with the sandbox ready.
             networkResult = try await client.setUp(network: list, pod: pod)
-            persist()
             shim.log(.info, "network \(list.name) up: \(networkResult?.ips.map(\.cidr) ?? [])")
         } catch {
             network = nil

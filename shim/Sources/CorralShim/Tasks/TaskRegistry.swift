@@ -165,7 +165,7 @@ actor TaskRegistry {
         }
         record.startedAtWallNanos = Clock.wallNanos
         records[record.key] = record
-        try? persist(record.key)
+        // Nothing `delete` needs changed since Create persisted the task.
         if record.execID.isEmpty {
             shim.events.publish(topic: "/tasks/start") {
                 $0.taskStart = .with { $0.containerID = record.id; $0.pid = UInt32(record.pid) }
