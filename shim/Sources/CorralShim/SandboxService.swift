@@ -18,7 +18,7 @@ enum SandboxService {
         service.unary(SandboxMethods.waitSandbox) { _, request in try await sandbox.wait(request.sandboxID) }
         service.unary(SandboxMethods.sandboxStatus) { _, request in try await sandbox.status(request) }
         service.unary(SandboxMethods.pingSandbox) { _, request in
-            try checkID(request.sandboxID, shim)
+            try await sandbox.ping(request.sandboxID)
             return .init()
         }
         service.unary(SandboxMethods.shutdownSandbox) { _, request in
@@ -28,12 +28,5 @@ enum SandboxService {
         }
         service.unary(SandboxMethods.sandboxMetrics) { _, request in try await sandbox.metrics(request.sandboxID) }
         return service
-    }
-
-    /// An empty id means "this shim's pod"; any other must match it.
-    static func checkID(_ id: String, _ shim: ShimContext) throws(RPCError) {
-        guard id.isEmpty || id == shim.options.id else {
-            throw RPCError(.notFound, "sandbox \(id) is not served by this shim (it serves \(shim.options.id))")
-        }
     }
 }

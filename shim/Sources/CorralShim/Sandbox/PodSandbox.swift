@@ -24,6 +24,11 @@ actor PodSandbox {
         self.tasks = tasks
     }
 
+    /// Answers for this shim's pod only; an empty id means "this shim's pod".
+    func ping(_ id: String) throws(RPCError) {
+        try check(id)
+    }
+
     private func check(_ id: String) throws(RPCError) {
         guard id.isEmpty || id == shim.options.id else {
             throw RPCError(.notFound, "sandbox \(id) is not served by this shim (it serves \(shim.options.id))")

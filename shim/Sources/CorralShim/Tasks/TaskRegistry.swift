@@ -132,15 +132,9 @@ actor TaskRegistry {
             }
             watchExit(key, pid: pid)
             return pid
-        } catch let error as RPCError {
-            undo()
-            throw error
-        } catch let error as OCIRuntime.Failure {
-            undo()
-            throw RPCError(.unknown, "\(error)")
         } catch {
             undo()
-            throw RPCError(.internal, "creating task \(request.id): \(error)")
+            throw RPCError(from: error, doing: "creating task \(request.id)")
         }
     }
 
@@ -366,10 +360,8 @@ actor TaskRegistry {
         do {
             try FileSystem.writeAtomically(path, Array(request.resources))
             try await runtime(for: record.runtimeBinary).update(id: record.id, resources: path)
-        } catch let error as OCIRuntime.Failure {
-            throw RPCError(.unknown, "\(error)")
         } catch {
-            throw RPCError(.internal, "\(error)")
+            throw RPCError(from: error, doing: "updating task \(record.id)")
         }
     }
 
@@ -467,18 +459,10 @@ actor TaskRegistry {
             response.outputTruncated = outTruncated || errTruncated
             forget(key)
             return response
-        } catch let error as RPCError {
-            pipes.forEach { $0.close() }
-            forget(key)
-            throw error
-        } catch let error as OCIRuntime.Failure {
-            pipes.forEach { $0.close() }
-            forget(key)
-            throw RPCError(.unknown, "\(error)")
         } catch {
             pipes.forEach { $0.close() }
             forget(key)
-            throw RPCError(.internal, "exec \(request.execID): \(error)")
+            throw RPCError(from: error, doing: "exec \(request.execID)")
         }
     }
 
@@ -534,15 +518,9 @@ actor TaskRegistry {
             shim.events.publish(topic: "/tasks/exec-started") {
                 $0.taskExecStarted = .with { $0.containerID = key.id; $0.execID = key.execID; $0.pid = UInt32(pid) }
             }
-        } catch let error as RPCError {
-            forget(key)
-            throw error
-        } catch let error as OCIRuntime.Failure {
-            forget(key)
-            throw RPCError(.unknown, "\(error)")
         } catch {
             forget(key)
-            throw RPCError(.internal, "exec \(key.execID): \(error)")
+            throw RPCError(from: error, doing: "exec \(key.execID)")
         }
     }
 
@@ -557,5 +535,17 @@ actor TaskRegistry {
             ("rootfs_mounted", .integer(mountedRootfs.contains(record.id) ? 1 : 0)),
         ])
         try FileSystem.writeAtomically(taskDir(key) + "/task.json", Array(json.utf8))
+    }
+}
+
+extension RPCError {
+    /// The status a failed step answers: its own if it has one, UNKNOWN with the runtime's
+    /// message when the OCI runtime refused (as containerd reports runc's errors), else INTERNAL.
+    init(from error: any Error, doing what: String) {
+        switch error {
+        case let error as RPCError: self = error
+        case let error as OCIRuntime.Failure: self.init(.unknown, "\(error)")
+        default: self.init(.internal, "\(what): \(error)")
+        }
     }
 }
