@@ -3,7 +3,8 @@
 #
 #   proto/ttrpc/ttrpc.proto         -> protocol/Wire/Generated/
 #   proto/corral/shim/v1/*.proto    -> protocol/ShimAPI/Generated/
-#   proto/runtime/**/*.proto (CRI)  -> protocol/CRIAPI/Generated/ (messages and gRPC stubs)
+#   proto/runtime/**/*.proto (CRI)  -> protocol/CRIAPI/Generated/ (messages),
+#                                      protocol/CRIGRPC/Generated/ (gRPC stubs)
 #
 # Uses Debian's protoc (installed with apt-get when missing) and protoc plugins
 # built from the pinned packages under /opt/swift-packages. Built plugins are
@@ -166,8 +167,11 @@ if [[ -d $proto_root/runtime ]]; then
         protoc_gen_grpc="$(build_plugin grpc-swift-protobuf "$packages/grpc/grpc-swift-protobuf.git" \
             "$GRPC_SWIFT_PROTOBUF_VERSION" protoc-gen-grpc-swift-2)"
         naming="$(file_naming "${cri_protos[@]}")"
+        # Messages and service stubs go to separate modules, so code that only needs the
+        # messages (spec generation, stores) does not link gRPC.
         staging="$work/out-cri"
-        mkdir -p "$staging"
+        staging_grpc="$work/out-cri-grpc"
+        mkdir -p "$staging" "$staging_grpc"
         (cd "$proto_root" && protoc \
             --proto_path="$proto_root" \
             --plugin=protoc-gen-swift="$protoc_gen_swift" \
@@ -175,13 +179,15 @@ if [[ -d $proto_root/runtime ]]; then
             --swift_out="$staging" \
             --swift_opt=Visibility=Public \
             --swift_opt=FileNaming="$naming" \
-            --grpc-swift-2_out="$staging" \
+            --grpc-swift-2_out="$staging_grpc" \
             --grpc-swift-2_opt=Visibility=Public \
             --grpc-swift-2_opt=FileNaming="$naming" \
             --grpc-swift-2_opt=Server=true \
             --grpc-swift-2_opt=Client=true \
+            --grpc-swift-2_opt=ExtraModuleImports=CRIAPI \
             "${cri_protos[@]}")
         replace_generated "$here/CRIAPI/Generated" "$staging"
+        replace_generated "$here/CRIGRPC/Generated" "$staging_grpc"
     else
         log "no .proto under proto/runtime; skipping the CRI"
     fi

@@ -17,6 +17,7 @@
 
 import GRPCCore
 import GRPCProtobuf
+import CRIAPI
 
 // MARK: - runtime.v1.RuntimeService
 
