@@ -1,7 +1,3 @@
 import CorralDaemon
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-exit(await DaemonMain.run(Array(CommandLine.arguments.dropFirst())))
+await DaemonCommand.main()

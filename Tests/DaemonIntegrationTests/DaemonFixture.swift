@@ -1,0 +1,257 @@
+import CRIAPI
+import CorralImages
+import CorralSystem
+import Foundation
+import GRPCNIOTransportHTTP2Posix
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real corrald (the binary built next to this test bundle) on a temp root, state and
+/// socket, with a CNI bridge and /24 of its own and the busybox test image in its store.
+final class DaemonFixture: @unchecked Sendable {
+    let dir: String
+    let suffix: String
+    let bridge: String
+    let subnet: String
+    let shimCallTimeout: String
+    private(set) var pid: Int32 = 0
+    private(set) var client: CRIClient!
+
+    static var binDir: String { FileSystem.parent(of: FileSystem.currentExecutable) }
+    static var available: Bool {
+        getuid() == 0 && FileSystem.exists(binDir + "/corrald") && FileSystem.exists(binDir + "/corral-shim")
+            && TestImage.available && FileSystem.exists("/usr/lib/cni/bridge") && FileSystem.exists("/usr/sbin/runc")
+    }
+
+    var root: String { dir + "/root" }
+    var state: String { dir + "/state" }
+    var socket: String { dir + "/state/corral.sock" }
+    var cniConfDir: String { dir + "/cni" }
+    var logDir: String { dir + "/logs" }
+    var configPath: String { dir + "/config.toml" }
+    var cgroupParent: String { "/corral-test-" + suffix }
+    var daemonLog: String { dir + "/corrald.log" }
+
+    init(shimCallTimeout: String = "10s") throws {
+        var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        dir = String(cString: made!)
+        suffix = String(dir.suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
+        bridge = "crd" + String(suffix.prefix(6))
+        subnet = "10.218.\(Int.random(in: 1...250)).0/24"
+        self.shimCallTimeout = shimCallTimeout
+        for sub in ["root", "state", "cni", "logs"] { try FileSystem.makeDirectories(dir + "/" + sub, mode: 0o755) }
+        let conflist = """
+            {"cniVersion": "1.0.0", "name": "corral-dtest-\(suffix)", "plugins": [
+              {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": false,
+               "ipam": {"type": "host-local", "subnet": "\(subnet)", "dataDir": "\(dir)/ipam"}},
+              {"type": "portmap", "capabilities": {"portMappings": true}}]}
+            """
+        try conflist.write(toFile: cniConfDir + "/10-test.conflist", atomically: true, encoding: .utf8)
+        let config = """
+            root = "\(root)"
+            state = "\(state)"
+            socket = "\(socket)"
+            shim_path = "\(Self.binDir)/corral-shim"
+
+            [cni]
+            conf_dir = "\(cniConfDir)"
+            bin_dirs = ["/usr/lib/cni"]
+
+            [runtimes.runc]
+            path = "runc"
+
+            [runtimes.crun]
+            path = "crun"
+
+            [timeouts]
+            shim_call = "\(shimCallTimeout)"
+            """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Puts the test image in the daemon's store before it starts, as `corralctl images import` would.
+    func importImage() async throws {
+        let layout = try TestImage.prepare()
+        let store = try ImageStore(root: root, registry: RegistryConfiguration(), logger: Logger(label: "test"))
+        _ = try await store.importLayout(path: layout, defaultName: "docker.io/library/busybox")
+    }
+
+    /// Starts corrald (with the test image in its store the first time) and waits until it answers Version.
+    func start() async throws {
+        if !FileSystem.exists(root + "/images.db") { try await importImage() }
+        let log = try FileDescriptor.open(daemonLog, O_WRONLY | O_CREAT | O_APPEND, mode: 0o644)
+        defer { log.close() }
+        let binary = Self.binDir + "/corrald"
+        pid = try Spawn.run(binary, arguments: [binary, "--config", configPath, "--log-level", "debug"],
+                            stdio: .init(stdin: nil, stdout: log, stderr: log))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if FileSystem.exists(socket) {
+                let candidate = try CRIClient(socket: socket)
+                if (try? await candidate.runtime.version(.init())) != nil {
+                    client = candidate
+                    return
+                }
+                candidate.close()
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                throw TestFailure("corrald exited (status \(status)) at start: \(tail(daemonLog))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("corrald did not answer within 30s: \(tail(daemonLog))")
+    }
+
+    /// kill -9: what a crash or an OOM kill does to the daemon.
+    func crash() async {
+        client?.close()
+        client = nil
+        kill(pid, SIGKILL)
+        _ = await BlockingWork.run { [pid] in try? ProcessControl.wait(for: pid) }
+    }
+
+    func stop() async {
+        client?.close()
+        client = nil
+        guard pid > 0 else { return }
+        kill(pid, SIGTERM)
+        _ = await BlockingWork.run { [pid] in try? ProcessControl.wait(for: pid) }
+        pid = 0
+    }
+
+    var runtime: Runtime_V1_RuntimeService.Client<GRPCNIOTransportHTTP2Posix.HTTP2ClientTransport.Posix> { client.runtime }
+
+    // MARK: requests
+
+    func podConfig(_ name: String, attempt: UInt32 = 0) -> Runtime_V1_PodSandboxConfig {
+        .with {
+            $0.metadata = .with {
+                $0.name = name
+                $0.namespace = "default"
+                $0.uid = "uid-\(name)-\(suffix)"
+                $0.attempt = attempt
+            }
+            $0.hostname = name
+            $0.logDirectory = logDir + "/" + name
+            $0.linux.cgroupParent = cgroupParent
+            $0.labels = ["test": suffix, "pod": name]
+        }
+    }
+
+    func containerConfig(_ name: String, _ command: [String], attempt: UInt32 = 0) -> Runtime_V1_ContainerConfig {
+        .with {
+            $0.metadata = .with {
+                $0.name = name
+                $0.attempt = attempt
+            }
+            $0.image.image = "busybox"
+            $0.command = command
+            $0.logPath = "\(name)_\(attempt).log"
+            $0.labels = ["container": name]
+        }
+    }
+
+    @discardableResult
+    func runPod(_ name: String) async throws -> String {
+        try await runtime.runPodSandbox(.with { $0.config = podConfig(name) }).podSandboxID
+    }
+
+    @discardableResult
+    func runContainer(pod: String, _ name: String, _ command: [String]) async throws -> String {
+        let config = podConfig(name == "" ? pod : pod)
+        let created = try await runtime.createContainer(.with {
+            $0.podSandboxID = pod
+            $0.config = containerConfig(name, command)
+            $0.sandboxConfig = config
+        })
+        _ = try await runtime.startContainer(.with { $0.containerID = created.containerID })
+        return created.containerID
+    }
+
+    func containerState(_ id: String) async throws -> Runtime_V1_ContainerStatus {
+        try await runtime.containerStatus(.with { $0.containerID = id }).status
+    }
+
+    /// Polls until the container has exited.
+    func waitExited(_ id: String, timeout: Duration = .seconds(20)) async throws -> Runtime_V1_ContainerStatus {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let status = try await containerState(id)
+            if status.state == .containerExited { return status }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("container \(id) did not exit within \(timeout)")
+    }
+
+    /// Runs `body` against a started daemon, and always tears it down; then checks the host
+    /// holds nothing of it.
+    static func with(shimCallTimeout: String = "10s", _ body: (DaemonFixture) async throws -> Void) async throws {
+        let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout)
+        do {
+            try await daemon.start()
+            try await body(daemon)
+        } catch {
+            await daemon.tearDown()
+            throw error
+        }
+        await daemon.tearDown()
+    }
+
+    /// Stops and removes every pod through the CRI, stops corrald, deletes the bridge and the dir.
+    func tearDown() async {
+        if let client {
+            if let pods = try? await client.runtime.listPodSandbox(.init()) {
+                for pod in pods.items {
+                    _ = try? await client.runtime.stopPodSandbox(.with { $0.podSandboxID = pod.id })
+                    _ = try? await client.runtime.removePodSandbox(.with { $0.podSandboxID = pod.id })
+                }
+            }
+        }
+        await stop()
+        if let keep = ProcessInfo.processInfo.environment["CORRAL_TEST_KEEP_LOGS"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            try? FileManager.default.copyItem(atPath: daemonLog, toPath: keep + "/corrald-\(suffix).log")
+        }
+        _ = try? TestImage.run("/sbin/ip", ["link", "del", bridge])
+        for mount in mounts().reversed() { _ = Mounts.unmount(mount) }
+        FileSystem.removeTree(dir)
+    }
+
+    // MARK: what is left on the host
+
+    func mounts() -> [String] {
+        ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
+            .split(separator: "\n").map { String($0.split(separator: " ")[4]) }.filter { $0.hasPrefix(dir) }
+    }
+
+    /// Mounts, veths, cgroups and processes under this fixture's names.
+    func leftovers() -> [String] {
+        var found = mounts().map { "mount " + $0 }
+        if let links = try? TestImage.run("/sbin/ip", ["-o", "link", "show", "master", bridge]) {
+            found += links.split(separator: "\n").map { "link " + $0.prefix(40) }
+        }
+        for controller in ["memory", "cpu,cpuacct", "pids", "devices", "freezer", "blkio", "cpuset", "systemd"] {
+            let path = "/sys/fs/cgroup/" + controller + cgroupParent
+            for child in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                where !child.contains(".") && FileManager.default.fileExists(atPath: path + "/" + child + "/cgroup.procs") {
+                found.append("cgroup \(controller)\(cgroupParent)/\(child)")
+            }
+        }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(entry) != nil {
+            if let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
+               cmdline.contains(dir), !cmdline.hasPrefix(Self.binDir + "/corrald") {
+                found.append("process \(entry) " + cmdline.replacingOccurrences(of: "\0", with: " "))
+            }
+        }
+        return found
+    }
+
+    private func tail(_ path: String) -> String {
+        String(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").suffix(2000))
+    }
+}

@@ -1,0 +1,111 @@
+import CRIAPI
+import Foundation
+import GRPCCore
+import Testing
+
+/// kubelet's sequence against a real corrald: pods and containers through the CRI, real
+/// shims, runc, CNI and the busybox image; nothing left on the host afterwards.
+@Suite("CRI pod lifecycle", .serialized, .enabled(if: DaemonFixture.available))
+struct PodLifecycleTests {
+    @Test("Version, Status and RuntimeConfig answer as kubelet expects")
+    func runtimeInfo() async throws {
+        try await DaemonFixture.with { daemon in
+        let version = try await daemon.runtime.version(.init())
+        #expect(version.runtimeName == "corral")
+        #expect(version.runtimeApiVersion == "v1")
+        let status = try await daemon.runtime.status(.with { $0.verbose = true })
+        let conditions = Dictionary(uniqueKeysWithValues: status.status.conditions.map { ($0.type, $0.status) })
+        #expect(conditions["RuntimeReady"] == true)
+        #expect(conditions["NetworkReady"] == true)
+        let config = try await daemon.runtime.runtimeConfig(.init())
+        #expect(config.linux.cgroupDriver == .cgroupfs)
+        }
+    }
+
+    @Test("a pod runs a container that logs, execs, exits and is removed without a trace")
+    func fullLifecycle() async throws {
+        try await DaemonFixture.with { daemon in
+        let pod = try await daemon.runPod("web")
+        let podStatus = try await daemon.runtime.podSandboxStatus(.with { $0.podSandboxID = pod; $0.verbose = true })
+        #expect(podStatus.status.state == .sandboxReady)
+        #expect(podStatus.status.network.ip.hasPrefix(String(daemon.subnet.split(separator: ".").prefix(3).joined(separator: "."))))
+        #expect(podStatus.status.metadata.name == "web")
+        #expect(podStatus.info["info"] != nil)
+
+        let ctr = try await daemon.runContainer(pod: pod, "app", ["sh", "-c", "echo hello; echo oops >&2; exec sleep 3600"])
+        var status = try await daemon.containerState(ctr)
+        #expect(status.state == .containerRunning)
+        #expect(status.startedAt > 0)
+        #expect(status.logPath == daemon.logDir + "/web/app_0.log")
+
+        let exec = try await daemon.runtime.execSync(.with {
+            $0.containerID = ctr
+            $0.cmd = ["sh", "-c", "hostname; id -u; cat /etc/hostname; exit 3"]
+            $0.timeout = 10
+        })
+        #expect(exec.exitCode == 3)
+        #expect(String(decoding: exec.stdout, as: UTF8.self) == "web\n0\nweb\n")
+
+        let timedOut = await statusCode {
+            _ = try await daemon.runtime.execSync(.with { $0.containerID = ctr; $0.cmd = ["sleep", "30"]; $0.timeout = 1 })
+        }
+        #expect(timedOut == .deadlineExceeded)
+
+        let log = (try? String(contentsOfFile: status.logPath, encoding: .utf8)) ?? ""
+        #expect(log.contains(" stdout F hello"))
+        #expect(log.contains(" stderr F oops"))
+
+        let listed = try await daemon.runtime.listContainers(.with { $0.filter.podSandboxID = String(pod.prefix(12)) })
+        #expect(listed.containers.map(\.id) == [ctr])
+
+        _ = try await daemon.runtime.stopContainer(.with { $0.containerID = ctr; $0.timeout = 2 })
+        status = try await daemon.containerState(ctr)
+        #expect(status.state == .containerExited)
+        #expect(status.exitCode == 137 || status.exitCode == 143)
+        // Stopping again, and stopping what is gone, succeed.
+        _ = try await daemon.runtime.stopContainer(.with { $0.containerID = ctr; $0.timeout = 2 })
+
+        let short = try await daemon.runContainer(pod: pod, "short", ["sh", "-c", "exit 7"])
+        let exited = try await daemon.waitExited(short)
+        #expect(exited.exitCode == 7)
+        #expect(exited.reason == "Error")
+        #expect(exited.finishedAt >= exited.startedAt)
+
+        _ = try await daemon.runtime.removeContainer(.with { $0.containerID = ctr })
+        _ = try await daemon.runtime.removeContainer(.with { $0.containerID = ctr })
+        _ = try await daemon.runtime.stopPodSandbox(.with { $0.podSandboxID = pod })
+        let stopped = try await daemon.runtime.podSandboxStatus(.with { $0.podSandboxID = pod })
+        #expect(stopped.status.state == .sandboxNotready)
+        _ = try await daemon.runtime.stopPodSandbox(.with { $0.podSandboxID = pod })
+        _ = try await daemon.runtime.removePodSandbox(.with { $0.podSandboxID = pod })
+        _ = try await daemon.runtime.removePodSandbox(.with { $0.podSandboxID = pod })
+        #expect(try await daemon.runtime.listPodSandbox(.init()).items.isEmpty)
+        #expect(try await daemon.runtime.listContainers(.init()).containers.isEmpty)
+        #expect(daemon.leftovers() == [])
+        }
+    }
+
+    @Test("list filters: id prefix, state, labels; a pod's name is reserved until removal")
+    func listingAndNames() async throws {
+        try await DaemonFixture.with { daemon in
+        let first = try await daemon.runPod("one")
+        let second = try await daemon.runPod("two")
+        let all = try await daemon.runtime.listPodSandbox(.init())
+        #expect(Set(all.items.map(\.id)) == [first, second])
+        let byPrefix = try await daemon.runtime.listPodSandbox(.with { $0.filter.id = String(first.prefix(10)) })
+        #expect(byPrefix.items.map(\.id) == [first])
+        let byLabel = try await daemon.runtime.listPodSandbox(.with { $0.filter.labelSelector = ["pod": "two"] })
+        #expect(byLabel.items.map(\.id) == [second])
+        _ = try await daemon.runtime.stopPodSandbox(.with { $0.podSandboxID = first })
+        let ready = try await daemon.runtime.listPodSandbox(.with { $0.filter.state.state = .sandboxReady })
+        #expect(ready.items.map(\.id) == [second])
+
+        let duplicate = await statusCode { try await daemon.runPod("two") }
+        #expect(duplicate == .alreadyExists)
+        _ = try await daemon.runtime.stopPodSandbox(.with { $0.podSandboxID = second })
+        _ = try await daemon.runtime.removePodSandbox(.with { $0.podSandboxID = second })
+        let again = try await daemon.runPod("two")
+        #expect(again != second)
+        }
+    }
+}

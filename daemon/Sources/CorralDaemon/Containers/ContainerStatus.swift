@@ -1,0 +1,92 @@
+import CRIAPI
+import SwiftProtobuf
+
+extension CRIService {
+    func containerStatus(_ request: Runtime_V1_ContainerStatusRequest) async throws(CRIError) -> Runtime_V1_ContainerStatusResponse {
+        let container = try await registry.container(request.containerID)
+        return .with {
+            $0.status = Self.status(of: container)
+            if request.verbose {
+                let info: [String: Any] = [
+                    "sandboxID": container.sandboxID,
+                    "pid": Int(container.pid),
+                    "bundle": container.bundle,
+                    "imageID": container.imageID,
+                    "rootfs": container.rootfsOptions,
+                    "config": (try? container.config.jsonString()) ?? "",
+                ]
+                $0.info["info"] = VerboseJSON.encode(info)
+            }
+        }
+    }
+
+    static func status(of container: ContainerEntry) -> Runtime_V1_ContainerStatus {
+        .with {
+            $0.id = container.id
+            $0.metadata = container.metadata
+            $0.state = container.state
+            $0.createdAt = container.createdAt
+            $0.startedAt = container.startedAt
+            $0.finishedAt = container.finishedAt
+            $0.exitCode = container.exitCode
+            $0.image = .with {
+                $0.image = container.image
+                $0.annotations = container.config.image.annotations
+            }
+            $0.imageRef = container.imageRef
+            $0.reason = container.reason
+            $0.message = container.message
+            $0.labels = container.config.labels
+            $0.annotations = container.config.annotations
+            $0.mounts = container.config.mounts
+            $0.logPath = container.logPath
+            if container.config.hasLinux, container.config.linux.hasResources {
+                $0.resources.linux = container.config.linux.resources
+            }
+        }
+    }
+
+    func listContainers(_ request: Runtime_V1_ListContainersRequest) async -> Runtime_V1_ListContainersResponse {
+        let filter = request.filter
+        var containers: [ContainerEntry]
+        if request.hasFilter, !filter.id.isEmpty {
+            guard let id = await registry.resolveContainerID(filter.id),
+                  let one = await registry.existingContainer(id) else { return .init() }
+            containers = [one]
+        } else {
+            containers = await registry.allContainers
+        }
+        if request.hasFilter {
+            if !filter.podSandboxID.isEmpty {
+                guard let pod = await registry.resolveSandboxID(filter.podSandboxID) else { return .init() }
+                containers.removeAll { $0.sandboxID != pod }
+            }
+            if filter.hasState { containers.removeAll { $0.state != filter.state.state } }
+            if !filter.labelSelector.isEmpty {
+                containers.removeAll { container in
+                    filter.labelSelector.contains { container.config.labels[$0.key] != $0.value }
+                }
+            }
+        }
+        containers.sort { $0.createdAt > $1.createdAt }
+        return .with {
+            $0.containers = containers.map { container in
+                .with {
+                    $0.id = container.id
+                    $0.podSandboxID = container.sandboxID
+                    $0.metadata = container.metadata
+                    $0.image = .with { $0.image = container.image }
+                    $0.imageRef = container.imageRef
+                    $0.state = container.state
+                    $0.createdAt = container.createdAt
+                    $0.labels = container.config.labels
+                    $0.annotations = container.config.annotations
+                }
+            }
+        }
+    }
+
+    static func nanos(_ timestamp: Google_Protobuf_Timestamp) -> Int64 {
+        timestamp.seconds * 1_000_000_000 + Int64(timestamp.nanos)
+    }
+}

@@ -1,0 +1,34 @@
+import CRIAPI
+import CorralSystem
+import ShimAPI
+
+extension CRIService {
+    /// Removes a container, killing it first if it still runs. Removing what is gone succeeds.
+    func removeContainer(_ request: Runtime_V1_RemoveContainerRequest) async throws(CRIError) -> Runtime_V1_RemoveContainerResponse {
+        let container: ContainerEntry
+        do {
+            container = try await registry.container(request.containerID)
+        } catch where error.code == .notFound {
+            return .init()
+        }
+        try await remove(container)
+        return .init()
+    }
+
+    func remove(_ container: ContainerEntry) async throws(CRIError) {
+        if container.state == .containerRunning {
+            try await stopContainer(container, timeout: 0)
+        }
+        if let sandbox = await registry.existingSandbox(container.sandboxID),
+           let handle = try? await shim(of: sandbox) {
+            do {
+                _ = try await handle.call(TaskMethods.delete, .with { $0.id = container.id })
+            } catch where error.code == .notFound {
+                // Never started, or already deleted.
+            }
+        }
+        await images.removeRootfs(containerID: container.id)
+        FileSystem.removeTree(container.bundle)
+        try await registry.remove(container: container.id)
+    }
+}

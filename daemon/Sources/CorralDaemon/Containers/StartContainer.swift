@@ -1,0 +1,58 @@
+import CRIAPI
+import ShimAPI
+
+extension CRIService {
+    /// Creates the container's task in its pod's shim (which mounts the rootfs and runs
+    /// `runc create`), then starts it. A container that fails to start is EXITED with reason
+    /// StartError, as kubelet expects, and keeps its name until removed.
+    func startContainer(_ request: Runtime_V1_StartContainerRequest) async throws(CRIError) -> Runtime_V1_StartContainerResponse {
+        let container = try await registry.container(request.containerID)
+        guard container.state == .containerCreated else {
+            throw .failedPrecondition("container \(container.id) is \(container.state), not CREATED")
+        }
+        guard let sandbox = await registry.existingSandbox(container.sandboxID), sandbox.state == .sandboxReady else {
+            throw .failedPrecondition("pod sandbox \(container.sandboxID) of container \(container.id) is not ready")
+        }
+        let runtime = try settings.runtime(forHandler: sandbox.runtimeHandler)
+        let handle = try await shim(of: sandbox)
+        let config = container.config
+        do {
+            let created = try await handle.call(TaskMethods.create, .with {
+                $0.id = container.id
+                $0.bundle = container.bundle
+                $0.rootfs = [.with {
+                    $0.type = "overlay"
+                    $0.source = "overlay"
+                    $0.options = container.rootfsOptions
+                }]
+                $0.terminal = config.tty
+                $0.stdin = config.stdin
+                $0.stdinOnce = config.stdinOnce
+                $0.logPath = container.logPath
+                $0.runtimePath = runtime.path
+            }, timeout: max(settings.timeouts.call, .seconds(60)))
+            try await registry.update(container: container.id) { $0.pid = created.pid }
+            let started = try await handle.call(TaskMethods.start, .with { $0.id = container.id },
+                                                timeout: max(settings.timeouts.call, .seconds(60)))
+            let startedAt = started.hasStartedAt ? Self.nanos(started.startedAt) : Self.now
+            try await registry.update(container: container.id) {
+                $0.startedAt = startedAt
+                $0.pid = started.pid
+                // The exit may already have been seen (a container that ends at once).
+                if $0.state == .containerCreated { $0.state = .containerRunning }
+            }
+        } catch {
+            let now = Self.now
+            try? await registry.update(container: container.id) {
+                $0.state = .containerExited
+                $0.exitCode = 128
+                $0.finishedAt = now
+                $0.reason = "StartError"
+                $0.message = error.message
+            }
+            _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id })
+            throw error
+        }
+        return .init()
+    }
+}

@@ -1,0 +1,101 @@
+import CRIAPI
+import CorralImages
+import Foundation
+
+extension CRIService {
+    func listImages(_ request: Runtime_V1_ListImagesRequest) async -> Runtime_V1_ListImagesResponse {
+        var all = await images.list()
+        if request.hasFilter, request.filter.hasImage, !request.filter.image.image.isEmpty {
+            let wanted = await images.image(request.filter.image.image)
+            all = all.filter { $0.id == wanted?.id }
+        }
+        return .with { $0.images = all.map(Self.criImage) }
+    }
+
+    /// Status of an image; an unknown one is no error, just no image (kubelet then pulls).
+    func imageStatus(_ request: Runtime_V1_ImageStatusRequest) async throws(CRIError) -> Runtime_V1_ImageStatusResponse {
+        guard request.hasImage, !request.image.image.isEmpty else { throw .invalidArgument("image.image is empty") }
+        guard let image = await images.image(request.image.image) else { return .init() }
+        return .with {
+            $0.image = Self.criImage(image)
+            if request.verbose {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let config = (try? encoder.encode(image.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                $0.info["info"] = VerboseJSON.encode([
+                    "id": image.id, "manifestDigest": image.manifestDigest, "chainIDs": image.chainIDs,
+                    "config": config, "size": Int(image.size),
+                ] as [String: Any])
+            }
+        }
+    }
+
+    func pullImage(_ request: Runtime_V1_PullImageRequest) async throws(CRIError) -> Runtime_V1_PullImageResponse {
+        guard request.hasImage, !request.image.image.isEmpty else { throw .invalidArgument("image.image is empty") }
+        let auth = request.hasAuth ? Self.credentials(request.auth) : nil
+        do {
+            let image = try await images.pull(request.image.image, auth: auth)
+            return .with { $0.imageRef = image.id }
+        } catch {
+            throw CRIError(image: error, reference: request.image.image)
+        }
+    }
+
+    /// Removes a tag, a digest or the whole image; what is gone already is no error.
+    func removeImage(_ request: Runtime_V1_RemoveImageRequest) async throws(CRIError) -> Runtime_V1_RemoveImageResponse {
+        guard request.hasImage, !request.image.image.isEmpty else { throw .invalidArgument("image.image is empty") }
+        do {
+            try await images.remove(request.image.image)
+        } catch ImageError.notFound {
+            return .init()
+        } catch {
+            throw CRIError(image: error, reference: request.image.image)
+        }
+        return .init()
+    }
+
+    func imageFsInfo(_ request: Runtime_V1_ImageFsInfoRequest) async -> Runtime_V1_ImageFsInfoResponse {
+        let info = await images.fsInfo()
+        return .with {
+            $0.imageFilesystems = [.with {
+                $0.timestamp = Self.now
+                $0.fsID.mountpoint = info.mountpoint
+                $0.usedBytes.value = info.usedBytes
+                $0.inodesUsed.value = info.inodesUsed
+            }]
+        }
+    }
+
+    static func criImage(_ image: Image) -> Runtime_V1_Image {
+        .with {
+            $0.id = image.id
+            $0.repoTags = image.repoTags
+            $0.repoDigests = image.repoDigests
+            $0.size = image.size
+            $0.pinned = image.pinned
+            $0.spec.image = image.id
+            let user = image.config.config?.user ?? ""
+            let name = user.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            if let uid = Int64(name) {
+                $0.uid.value = uid
+            } else {
+                $0.username = name
+            }
+        }
+    }
+
+    static func credentials(_ auth: Runtime_V1_AuthConfig) -> RegistryCredentials {
+        RegistryCredentials(username: auth.username, password: auth.password, auth: auth.auth,
+                            identityToken: auth.identityToken, registryToken: auth.registryToken)
+    }
+}
+
+extension CRIError {
+    init(image error: any Error, reference: String) {
+        switch error {
+        case ImageError.notFound(let what): self.init(.notFound, "image \"\(reference)\": \(what) not found")
+        case ImageError.invalidReference(let message): self.init(.invalidArgument, message)
+        default: self.init(.unknown, "pulling image \"\(reference)\": \(error)")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import CRIAPI
+import CorralSystem
+import Foundation
+
+/// The files a pod's containers share, kept by the daemon in `<state>/sandboxes/<id>`:
+/// hostname, hosts, resolv.conf, and a tmpfs for /dev/shm when the pod has its own IPC.
+struct PodFiles: Sendable {
+    let directory: String
+
+    init(sandboxesDir: String, id: String) {
+        directory = sandboxesDir + "/" + id
+    }
+
+    var hostname: String { directory + "/hostname" }
+    var hosts: String { directory + "/hosts" }
+    var resolvConf: String { directory + "/resolv.conf" }
+    var shm: String { directory + "/shm" }
+
+    /// kubelet's default for a pod's /dev/shm.
+    static let shmSize = 64 << 20
+
+    func create(config: Runtime_V1_PodSandboxConfig, hostname name: String) throws(CRIError) {
+        do {
+            try FileSystem.makeDirectories(directory, mode: 0o711)
+            try FileSystem.writeAtomically(hostname, Array((name + "\n").utf8))
+            let hostNetwork = config.linux.securityContext.namespaceOptions.network == .node
+            if hostNetwork, let host = try? FileSystem.readFile("/etc/hosts") {
+                try FileSystem.writeAtomically(hosts, host)
+            } else {
+                try FileSystem.writeAtomically(hosts, Array(Self.hostsText(hostname: name, ips: []).utf8))
+            }
+            if let text = Self.resolvConfText(config.dnsConfig) {
+                try FileSystem.writeAtomically(resolvConf, Array(text.utf8))
+            } else {
+                try FileSystem.writeAtomically(resolvConf, (try? FileSystem.readFile("/etc/resolv.conf")) ?? [])
+            }
+            if config.linux.securityContext.namespaceOptions.ipc != .node {
+                try FileSystem.makeDirectories(shm, mode: 0o1777)
+                try Mounts.mount("shm", on: shm, type: "tmpfs", flags: Self.shmFlags,
+                                 data: "mode=1777,size=\(Self.shmSize)")
+            }
+        } catch {
+            remove()
+            throw .internalError("preparing the files of the pod: \(error)")
+        }
+    }
+
+    /// Adds the pod's own addresses once CNI gave them (not for host network: that copied the host's).
+    func recordAddresses(hostname name: String, ips: [String]) {
+        try? FileSystem.writeAtomically(hosts, Array(Self.hostsText(hostname: name, ips: ips).utf8))
+    }
+
+    func unmountShm() {
+        while Mounts.isMountPoint(shm) {
+            if !Mounts.unmount(shm) { break }
+        }
+    }
+
+    func remove() {
+        unmountShm()
+        FileSystem.removeTree(directory)
+    }
+
+    static var shmFlags: UInt { UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC) }
+
+    static func hostsText(hostname: String, ips: [String]) -> String {
+        var text = """
+            127.0.0.1\tlocalhost
+            ::1\tlocalhost ip6-localhost ip6-loopback
+            fe00::0\tip6-localnet
+            fe00::0\tip6-mcastprefix
+            fe00::1\tip6-allnodes
+            fe00::2\tip6-allrouters
+
+            """
+        for ip in ips { text += "\(ip)\t\(hostname)\n" }
+        return text
+    }
+
+    /// The pod's DNSConfig as resolv.conf; nil when it says nothing (then the host's is used).
+    static func resolvConfText(_ dns: Runtime_V1_DNSConfig) -> String? {
+        guard !dns.servers.isEmpty || !dns.searches.isEmpty || !dns.options.isEmpty else { return nil }
+        var text = ""
+        if !dns.searches.isEmpty { text += "search \(dns.searches.joined(separator: " "))\n" }
+        for server in dns.servers { text += "nameserver \(server)\n" }
+        if !dns.options.isEmpty { text += "options \(dns.options.joined(separator: " "))\n" }
+        return text
+    }
+}

@@ -1,0 +1,25 @@
+import CRIGRPC
+import CorralSystem
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+
+/// The CRI's gRPC server on its unix socket (mode 0660, as kubelet's peers expect), with
+/// kubelet's 16 MiB message limit.
+struct CRIServer {
+    static let maxMessageSize = 16 << 20
+
+    let socketPath: String
+    let services: [any RegistrableRPCService]
+
+    /// Binds the socket (replacing a stale one), then serves until `server` is shut down.
+    func makeServer() throws -> GRPCServer<HTTP2ServerTransport.Posix> {
+        try FileSystem.makeDirectories(FileSystem.parent(of: socketPath), mode: 0o711)
+        FileSystem.remove(socketPath)
+        let listener = try UnixSocket.listen(path: socketPath, mode: 0o660, backlog: 1024)
+        let transport = HTTP2ServerTransport.Posix(
+            listeningSocketDescriptor: Int(listener.rawValue),
+            transportSecurity: .plaintext,
+            config: .defaults { $0.rpc.maxRequestPayloadSize = Self.maxMessageSize })
+        return GRPCServer(transport: transport, services: services)
+    }
+}

@@ -1,0 +1,60 @@
+import GRPCCore
+import Logging
+import Metrics
+import Synchronization
+
+/// The layer every CRI call passes, whatever the service: a debug line with a request id
+/// and the ids the request names, a latency histogram per method, an error counter per
+/// method and status code, and every failure turned into a gRPC status.
+final class Instrumentation: Sendable {
+    let logger: Logger
+    private let nextRequest = Atomic<UInt64>(0)
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func run<Response: Sendable>(_ method: String, _ ids: KeyValuePairs<String, String> = [:],
+                                 _ body: () async throws -> Response) async throws -> Response {
+        let requestID = nextRequest.add(1, ordering: .relaxed).newValue
+        var metadata: Logger.Metadata = ["rpc": "\(method)", "request": "\(requestID)"]
+        for (key, value) in ids where !value.isEmpty { metadata[key] = "\(value)" }
+        logger.debug("request", metadata: metadata)
+        let started = ContinuousClock.now
+        do {
+            let response = try await body()
+            record(method, code: "OK", since: started)
+            logger.debug("done", metadata: metadata.merging(["elapsed": "\(ContinuousClock.now - started)"]) { $1 })
+            return response
+        } catch {
+            let failure = CRIError.from(error)
+            let code = "\(failure.code)"
+            record(method, code: code, since: started)
+            Counter(label: "corral_cri_errors_total", dimensions: [("method", method), ("code", code)]).increment()
+            metadata["code"] = "\(code)"
+            metadata["error"] = "\(failure.message)"
+            // Not-found answers are part of kubelet's normal traffic (stop what is gone); the
+            // rest is worth an operator's attention.
+            if failure.code == .notFound {
+                logger.debug("failed", metadata: metadata)
+            } else {
+                logger.warning("failed", metadata: metadata)
+            }
+            throw failure.rpcError
+        }
+    }
+
+    private func record(_ method: String, code: String, since started: ContinuousClock.Instant) {
+        Timer(label: "corral_cri_request_duration_seconds", dimensions: [("method", method)])
+            .recordInterval(since: started)
+        Counter(label: "corral_cri_requests_total", dimensions: [("method", method), ("code", code)]).increment()
+    }
+}
+
+extension Timer {
+    func recordInterval(since started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let (seconds, attoseconds) = elapsed.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

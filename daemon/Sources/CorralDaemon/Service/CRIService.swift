@@ -1,0 +1,42 @@
+import CorralImages
+import CorralSystem
+import Foundation
+import Logging
+/// The CRI's runtime and image semantics over the registry, the shims and the image store.
+/// The gRPC handlers call into this; it knows nothing of gRPC beyond the status codes.
+final class CRIService: Sendable {
+    let settings: ServiceSettings
+    let registry: PodRegistry
+    let shims: ShimManager
+    let images: ImageStore
+    let logger: Logger
+    let podCIDR = Mutex<String>("")
+    let cpuSamples = CPUSamples()
+
+    init(settings: ServiceSettings, registry: PodRegistry, shims: ShimManager, images: ImageStore, logger: Logger) {
+        self.settings = settings
+        self.registry = registry
+        self.shims = shims
+        self.images = images
+        self.logger = logger
+    }
+
+    /// The pod's shim, or FailedPrecondition when the daemon has no connection to it.
+    func shim(of sandbox: SandboxEntry) async throws(CRIError) -> ShimHandle {
+        if let handle = await shims.handle(sandbox.id) { return handle }
+        guard !sandbox.shimAddress.isEmpty else {
+            throw .failedPrecondition("pod sandbox \(sandbox.id) has no running shim")
+        }
+        return try await shims.connect(podID: sandbox.id, address: sandbox.shimAddress)
+    }
+
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    static var now: Int64 { Int64(Clock.wallNanos) }
+}

@@ -1,0 +1,64 @@
+import CRIAPI
+import CorralSystem
+import ShimAPI
+
+extension CRIService {
+    /// After a restart: every pod's shim is reconnected in parallel (each within the connect
+    /// deadline), exits that happened meanwhile are applied, and a pod whose shim is gone
+    /// becomes NOTREADY with its containers EXITED, and its leftovers are deleted.
+    func recover() async {
+        let sandboxes = await registry.allSandboxes
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for sandbox in sandboxes {
+                group.addTask { await self.recover(sandbox) }
+            }
+        }
+        logger.info("recovered", metadata: ["pods": "\(sandboxes.count)",
+                                            "containers": "\(await registry.allContainers.count)",
+                                            "elapsed": "\(ContinuousClock.now - started)"])
+    }
+
+    private func recover(_ sandbox: SandboxEntry) async {
+        let alive = sandbox.shimPID > 0 && ProcessControl.isAlive(sandbox.shimPID)
+        guard alive, !sandbox.shimAddress.isEmpty else {
+            if sandbox.state == .sandboxReady || !sandbox.stopped {
+                logger.warning("the shim of a pod did not survive", metadata: ["pod": "\(sandbox.id)"])
+            }
+            try? await markShimLost(sandbox.id)
+            _ = await shims.launcher.delete(podID: sandbox.id)
+            PodFiles(sandboxesDir: settings.sandboxesDir, id: sandbox.id).unmountShm()
+            try? await registry.update(sandbox: sandbox.id) { $0.stopped = true }
+            return
+        }
+        let handle: ShimHandle
+        do {
+            handle = try await shims.connect(podID: sandbox.id, address: sandbox.shimAddress)
+        } catch {
+            // Alive but not answering (stopped, or overloaded): its pod's calls will say so, and
+            // the next one connects again.
+            logger.warning("cannot reach a live shim", metadata: ["pod": "\(sandbox.id)", "error": "\(error)"])
+            return
+        }
+        for container in await registry.containers(inSandbox: sandbox.id) where container.state == .containerRunning {
+            do {
+                let state = try await handle.call(TaskMethods.state, .with { $0.id = container.id })
+                if state.status == .stopped {
+                    try await recordExit(container.id, .with {
+                        $0.exitStatus = state.exitStatus
+                        $0.exitedAt = state.exitedAt
+                        $0.oomKilled = state.oomKilled
+                    })
+                }
+            } catch where error.code == .notFound {
+                try? await registry.update(container: container.id) {
+                    $0.exited(code: 255, at: Self.now, oomKilled: false)
+                    $0.reason = "Unknown"
+                    $0.message = "the task was not found in the pod's shim"
+                }
+            } catch {
+                logger.warning("cannot read a task's state", metadata: ["container": "\(container.id)", "error": "\(error)"])
+            }
+        }
+    }
+}

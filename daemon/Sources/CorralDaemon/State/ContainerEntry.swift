@@ -1,0 +1,46 @@
+import CRIAPI
+
+/// What the daemon knows of one container, kept in memory and written through to the store.
+struct ContainerEntry: Sendable {
+    let id: String
+    let sandboxID: String
+    var config: Runtime_V1_ContainerConfig
+    /// `<container>_<pod>_<namespace>_<uid>_<attempt>`: reserved until the container is removed.
+    let nameKey: String
+    /// The image as the request named it, its resolved name and its id (config digest).
+    let image: String
+    let imageRef: String
+    let imageID: String
+    let logPath: String
+    let bundle: String
+    let createdAt: Int64
+    /// The overlay the shim mounts at `<bundle>/rootfs` when the container starts.
+    var rootfsOptions: [String] = []
+    var state: Runtime_V1_ContainerState = .containerCreated
+    var startedAt: Int64 = 0
+    var finishedAt: Int64 = 0
+    var exitCode: Int32 = 0
+    var reason = ""
+    var message = ""
+    var pid: UInt32 = 0
+    /// The signal StopContainer sends first (the image's StopSignal, else SIGTERM).
+    var stopSignal: Int32 = 15
+
+    var metadata: Runtime_V1_ContainerMetadata { config.metadata }
+
+    static func nameKey(of metadata: Runtime_V1_ContainerMetadata, in pod: Runtime_V1_PodSandboxMetadata) -> String {
+        "\(metadata.name)_\(pod.name)_\(pod.namespace)_\(pod.uid)_\(metadata.attempt)"
+    }
+
+    /// The record of an exit, the way kubelet reads it: OOMKilled wins, then Completed for 0.
+    mutating func exited(code: Int32, at time: Int64, oomKilled: Bool) {
+        state = .containerExited
+        exitCode = code
+        finishedAt = time
+        if oomKilled {
+            reason = "OOMKilled"
+        } else if reason.isEmpty {
+            reason = code == 0 ? "Completed" : "Error"
+        }
+    }
+}

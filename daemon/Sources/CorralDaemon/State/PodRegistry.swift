@@ -1,0 +1,128 @@
+import CRIAPI
+
+/// The daemon's view of every pod and container: names reserved, ids resolved (a unique
+/// prefix is enough, as with containerd), each change written through to the store before
+/// it becomes visible. An actor, so that listing never waits on a shim: no call in here awaits.
+actor PodRegistry {
+    private var sandboxes: [String: SandboxEntry] = [:]
+    private var containers: [String: ContainerEntry] = [:]
+    /// Reserved name key → the id holding it.
+    private var names: [String: String] = [:]
+    private let store: any StateStore
+
+    init(store: any StateStore) {
+        self.store = store
+    }
+
+    /// Loads what the store holds; called once before the server answers.
+    func load() throws {
+        let (pods, ctrs) = try store.loadAll()
+        for pod in pods {
+            sandboxes[pod.id] = pod
+            names[pod.nameKey] = pod.id
+        }
+        for container in ctrs {
+            containers[container.id] = container
+            names[container.nameKey] = container.id
+        }
+    }
+
+    // MARK: names
+
+    /// Reserves a pod's or container's name for `id`; a holder already there → AlreadyExists.
+    func reserve(_ key: String, for id: String, what: String) throws(CRIError) {
+        if let holder = names[key], holder != id {
+            throw .alreadyExists("\(what) name \"\(key)\" is reserved by \(holder)")
+        }
+        names[key] = id
+    }
+
+    func release(_ key: String, for id: String) {
+        if names[key] == id { names[key] = nil }
+    }
+
+    // MARK: lookups
+
+    func sandbox(_ idOrPrefix: String) throws(CRIError) -> SandboxEntry {
+        let id = try resolve(idOrPrefix, in: sandboxes.keys, what: "pod sandbox")
+        return sandboxes[id]!
+    }
+
+    func container(_ idOrPrefix: String) throws(CRIError) -> ContainerEntry {
+        let id = try resolve(idOrPrefix, in: containers.keys, what: "container")
+        return containers[id]!
+    }
+
+    func existingSandbox(_ id: String) -> SandboxEntry? { sandboxes[id] }
+    func existingContainer(_ id: String) -> ContainerEntry? { containers[id] }
+
+    /// The full id of what the filter names, nil when nothing matches (a filter never fails).
+    func resolveSandboxID(_ idOrPrefix: String) -> String? {
+        try? resolve(idOrPrefix, in: sandboxes.keys, what: "pod sandbox")
+    }
+
+    func resolveContainerID(_ idOrPrefix: String) -> String? {
+        try? resolve(idOrPrefix, in: containers.keys, what: "container")
+    }
+
+    var allSandboxes: [SandboxEntry] { Array(sandboxes.values) }
+    var allContainers: [ContainerEntry] { Array(containers.values) }
+
+    func containers(inSandbox id: String) -> [ContainerEntry] {
+        containers.values.filter { $0.sandboxID == id }
+    }
+
+    private func resolve(_ idOrPrefix: String, in ids: Dictionary<String, some Any>.Keys, what: String) throws(CRIError) -> String {
+        guard !idOrPrefix.isEmpty else { throw .invalidArgument("\(what) id is empty") }
+        if ids.contains(idOrPrefix) { return idOrPrefix }
+        let matches = ids.filter { $0.hasPrefix(idOrPrefix) }
+        switch matches.count {
+        case 1: return matches[0]
+        case 0: throw .notFound("\(what) \"\(idOrPrefix)\" not found")
+        default: throw .notFound("\(what) id prefix \"\(idOrPrefix)\" is ambiguous (\(matches.count) matches)")
+        }
+    }
+
+    // MARK: changes
+
+    func put(_ sandbox: SandboxEntry) throws(CRIError) {
+        do { try store.save(sandbox) } catch { throw .internalError("saving pod sandbox \(sandbox.id): \(error)") }
+        sandboxes[sandbox.id] = sandbox
+    }
+
+    func put(_ container: ContainerEntry) throws(CRIError) {
+        do { try store.save(container) } catch { throw .internalError("saving container \(container.id): \(error)") }
+        containers[container.id] = container
+    }
+
+    /// Applies `change` to the container if it is still there; returns the result.
+    @discardableResult
+    func update(container id: String, _ change: (inout ContainerEntry) -> Void) throws(CRIError) -> ContainerEntry? {
+        guard var entry = containers[id] else { return nil }
+        change(&entry)
+        try put(entry)
+        return entry
+    }
+
+    @discardableResult
+    func update(sandbox id: String, _ change: (inout SandboxEntry) -> Void) throws(CRIError) -> SandboxEntry? {
+        guard var entry = sandboxes[id] else { return nil }
+        change(&entry)
+        try put(entry)
+        return entry
+    }
+
+    func remove(sandbox id: String) throws(CRIError) {
+        do { try store.removeSandbox(id: id) } catch { throw .internalError("removing pod sandbox \(id): \(error)") }
+        if let entry = sandboxes.removeValue(forKey: id) { release(entry.nameKey, for: id) }
+        for (cid, container) in containers where container.sandboxID == id {
+            containers[cid] = nil
+            release(container.nameKey, for: cid)
+        }
+    }
+
+    func remove(container id: String) throws(CRIError) {
+        do { try store.removeContainer(id: id) } catch { throw .internalError("removing container \(id): \(error)") }
+        if let entry = containers.removeValue(forKey: id) { release(entry.nameKey, for: id) }
+    }
+}
