@@ -115,6 +115,14 @@ let package = Package(
                           dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "ShimNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                           path: "bench/corral-bench"),
 
+        // bench/cri-latency: a persistent CRI client timing kubelet's calls, against corrald or containerd.
+        .executableTarget(name: "corral-cri-bench",
+                          dependencies: ["CRIAPI", "CRIGRPC",
+                                         .product(name: "GRPCCore", package: "grpc-swift-2"),
+                                         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "bench/cri-latency/Sources"),
+
         // Tests
         .testTarget(name: "TTRPCWireTests",
                     dependencies: ["TTRPCWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],

@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CorralSystem
+import Logging
+import OCISpec
+
+/// The daemon's images: a content store of blobs, layers unpacked once each into overlay
+/// lower dirs, and the metadata in SQLite. The CRI ImageService is a thin adapter over this,
+/// and containers get their root file systems from `prepareRootfs`.
+///
+/// Reads answer synchronously from the database; unpacking runs on threads of its own.
+public final class ImageStore: Sendable {
+    public let root: String
+    let content: ContentStore
+    let snapshots: SnapshotStore
+    let database: ImageDatabase
+    let leases = Leases()
+    let logger: Logger
+    let registry: RegistryClient
+
+    public init(root: String, registry: RegistryConfiguration, logger: Logger) throws {
+        self.root = FileSystem.absolute(root)
+        self.logger = logger
+        try FileSystem.makeDirectories(self.root, mode: 0o711)
+        try FileSystem.makeDirectories(self.root + "/containers", mode: 0o711)
+        content = try ContentStore(root: self.root + "/content")
+        database = try ImageDatabase(path: self.root + "/images.db")
+        snapshots = try SnapshotStore(root: self.root + "/snapshots", database: database, logger: logger)
+        self.registry = RegistryClient(configuration: registry, logger: logger)
+        content.clearIngest()
+        snapshots.sweep()
+        collectGarbage()
+    }
+
+    /// Closes the registry connections; call once, when the daemon stops.
+    public func shutdown() async {
+        await registry.shutdown()
+    }
+
+    public func list() -> [Image] {
+        ((try? database.images()) ?? []).compactMap { try? image(from: $0) }
+    }
+
+    /// An image by id (full, or a unique prefix of the hex, with or without `sha256:`),
+    /// by `name:tag` (normalised: `busybox` finds `docker.io/library/busybox:latest`),
+    /// or by `name@digest` (a repo digest).
+    public func image(_ ref: String) -> Image? {
+        guard let id = resolve(ref) else { return nil }
+        return (try? database.image(id: id)).flatMap { $0 }.flatMap { try? image(from: $0) }
+    }
+
+    /// Marks an image as one the kubelet must not garbage-collect.
+    public func setPinned(_ ref: String, _ pinned: Bool) throws {
+        guard let id = resolve(ref) else { throw ImageError.notFound(ref) }
+        try database.setPinned(id: id, pinned)
+    }
+
+    /// Space used by unpacked layers and stored blobs, for the CRI's ImageFsInfo.
+    public func fsInfo() -> (mountpoint: String, usedBytes: UInt64, inodesUsed: UInt64) {
+        let usage = (try? database.usage()) ?? (bytes: 0, inodes: 0)
+        var bytes = UInt64(max(0, usage.bytes))
+        var inodes = UInt64(max(0, usage.inodes))
+        for digest in content.list() {
+            bytes += UInt64(max(0, content.size(of: digest) ?? 0))
+            inodes += 1
+        }
+        return (snapshots.root, bytes, inodes)
+    }
+
+    // MARK: resolving references
+
+    func resolve(_ ref: String) -> String? {
+        let trimmed = ref.hasPrefix("sha256:") ? String(ref.dropFirst(7)) : ref
+        if Digest.isHex(trimmed) {
+            if let record = try? database.image(id: "sha256:" + trimmed) { return record.id }
+        }
+        if let reference = try? ImageReference.parse(ref) {
+            if let digested = reference.digested, let id = try? database.imageID(named: digested) { return id }
+            // `name:tag@digest` is the digest's image only; the tag is a hint.
+            if reference.digest == nil, let tagged = reference.tagged, let id = try? database.imageID(named: tagged) { return id }
+        }
+        if !trimmed.isEmpty, trimmed.utf8.count < 64, trimmed.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }),
+           let ids = try? database.imageIDs(withPrefix: "sha256:" + trimmed), ids.count == 1 {
+            return ids[0]
+        }
+        return nil
+    }
+
+    func image(from record: ImageRecord) throws -> Image {
+        let config = try JSONCoding.decode(ImageConfiguration.self, from: record.config, what: "image config \(record.id)")
+        return Image(id: record.id, repoTags: record.tags, repoDigests: record.digests, size: UInt64(max(0, record.size)),
+                     config: config, chainIDs: record.chainIDs, pinned: record.pinned, manifestDigest: record.manifestDigest)
+    }
+}

@@ -1,0 +1,265 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CorralSystem
+import Logging
+
+/// What unpacking a layer found and made.
+struct ExtractionResult: Sendable, Equatable {
+    var diffID: Digest
+    var bytes: UInt64
+    var inodes: UInt64
+}
+
+/// Unpacks one layer's tar stream into a directory of its own, as an overlay lower dir:
+/// OCI whiteouts become overlay whiteouts (0/0 character devices) and opaque markers the
+/// `trusted.overlay.opaque` xattr. Nothing is ever written outside the directory: names are
+/// cleaned (`..` stops at the top, leading `/` dropped), parent directories are resolved
+/// inside it (see `ScopedRoot`), the last component is never followed, and hard links must
+/// name something inside it.
+final class LayerExtractor {
+    private let root: ScopedRoot
+    private let logger: Logger
+    private let privileged = geteuid() == 0
+    private var directories: [(components: [ScopedRoot.Component], entry: TarEntry)] = []
+    private var directoryIndex: [[ScopedRoot.Component]: Int] = [:]
+    private var bytes: UInt64 = 0
+    private var inodes: UInt64 = 0
+    private static let whiteoutPrefix = Array(".wh.".utf8)
+    private static let opaqueMarker = Array(".wh..wh..opq".utf8)
+
+    init(directory: String, logger: Logger) throws(ImageError) {
+        do { root = try ScopedRoot(path: directory) } catch { throw .system(error) }
+        self.logger = logger
+    }
+
+    /// Unpacks a blob (gzip, zstd or plain tar) and answers the digest of its uncompressed bytes.
+    static func unpack(blob path: String, into directory: String, logger: Logger) throws(ImageError) -> ExtractionResult {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(SystemError("open", path)) }
+        defer { _ = Glibc.close(fd) }
+        return try unpack(FileSource(fd: fd, name: path), into: directory, logger: logger)
+    }
+
+    static func unpack(_ compressed: ByteSource, into directory: String, logger: Logger) throws(ImageError) -> ExtractionResult {
+        let digesting = DigestingSource(try Compression.decompressing(compressed))
+        let reader = TarReader(digesting)
+        let extractor = try LayerExtractor(directory: directory, logger: logger)
+        while let entry = try reader.next() {
+            try extractor.apply(entry, reader: reader)
+        }
+        try extractor.finish()
+        try reader.skipRest()
+        let diffID = try digesting.drainAndDigest()
+        return ExtractionResult(diffID: diffID, bytes: extractor.bytes, inodes: extractor.inodes)
+    }
+
+    func apply(_ entry: TarEntry, reader: TarReader) throws(ImageError) {
+        guard !entry.path.contains(0) else { throw .invalidImage("layer member name contains a NUL byte") }
+        var components = ScopedRoot.clean(entry.path)
+        guard let name = components.popLast() else {
+            if entry.kind == .directory { remember([], entry) }
+            return
+        }
+        if name.starts(with: LayerExtractor.whiteoutPrefix) {
+            try whiteout(name, in: components, entry: entry)
+            return
+        }
+        if entry.kind == .hardLink && ScopedRoot.clean(entry.linkName) == components + [name] { return }
+        do {
+            let dir = try root.directory(components, create: true)
+            try clear(dir, name, keepingDirectory: entry.kind == .directory)
+            switch entry.kind {
+            case .directory:
+                try At.makeDirectory(dir, name, mode: 0o700)
+                try own(dir, name, entry)
+                if !entry.xattrs.isEmpty {
+                    let fd = try At.open(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+                    defer { _ = Glibc.close(fd) }
+                    setAttributes(entry, fd: fd)
+                }
+                remember(components + [name], entry)
+            case .regular:
+                try writeFile(dir, name, entry, reader: reader)
+            case .symbolicLink:
+                guard !entry.linkName.contains(0) else { throw ImageError.invalidImage("symlink target contains a NUL byte") }
+                try At.symlink(entry.linkName, dir, name)
+                try own(dir, name, entry)
+                for (key, value) in allowedAttributes(entry) {
+                    do {
+                        try ExtendedAttributes.set(linkPath: "/proc/self/fd/\(dir)/\(At.text(name))", name: key, value: value)
+                    } catch {
+                        logger.debug("xattr not set", metadata: ["path": "\(entry.pathText)", "error": "\(error)"])
+                    }
+                }
+                try At.setTimes(dir, name, accessed: entry.accessed ?? entry.modified, modified: entry.modified)
+            case .hardLink:
+                try hardLink(dir, name, entry)
+                return
+            case .characterDevice, .blockDevice, .fifo:
+                let type: mode_t = entry.kind == .fifo ? S_IFIFO : entry.kind == .characterDevice ? S_IFCHR : S_IFBLK
+                let device = At.device(major: entry.deviceMajor, minor: entry.deviceMinor)
+                guard try makeNode(dir, name, type: type, device: device, entry) else { return }
+                try own(dir, name, entry)
+                try chmod(dir, name, entry)
+                try At.setTimes(dir, name, accessed: entry.accessed ?? entry.modified, modified: entry.modified)
+            }
+            inodes += 1
+        } catch let error as SystemError {
+            throw .invalidImage("layer member \"\(entry.pathText)\": \(error)")
+        } catch let error as ImageError {
+            throw error
+        } catch {
+            throw .invalidImage("layer member \"\(entry.pathText)\": \(error)")
+        }
+    }
+
+    /// Directory modes and times last, deepest first, so that writing their contents did not
+    /// change the times and a read-only mode did not get in the way.
+    func finish() throws(ImageError) {
+        for (components, entry) in directories.reversed() {
+            do {
+                let fd: Int32
+                if let name = components.last {
+                    let parent = try root.openDirectory(Array(components.dropLast()), create: false)
+                    defer { _ = Glibc.close(parent) }
+                    // A later member may have put something else there: then the directory is gone.
+                    guard let opened = try? At.open(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
+                    fd = opened
+                } else {
+                    fd = Glibc.open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    guard fd >= 0 else { throw SystemError("open", root.path) }
+                    if privileged { _ = fchown(fd, uid_t(truncatingIfNeeded: entry.uid), gid_t(truncatingIfNeeded: entry.gid)) }
+                }
+                defer { _ = Glibc.close(fd) }
+                guard fchmod(fd, mode_t(entry.mode & 0o7777)) == 0 else { throw SystemError("fchmod", entry.pathText) }
+                try At.setTimes(fd, accessed: entry.accessed ?? entry.modified, modified: entry.modified)
+            } catch let error as SystemError {
+                throw .invalidImage("layer directory \"\(entry.pathText)\": \(error)")
+            } catch {
+                throw .invalidImage("layer directory \"\(entry.pathText)\": \(error)")
+            }
+        }
+        directories = []
+        directoryIndex = [:]
+    }
+
+    /// The last member for a directory decides its mode and times.
+    private func remember(_ components: [ScopedRoot.Component], _ entry: TarEntry) {
+        if let index = directoryIndex[components] {
+            directories[index].entry = entry
+        } else {
+            directoryIndex[components] = directories.count
+            directories.append((components, entry))
+        }
+    }
+
+    /// False when an unprivileged extraction skipped a device node it may not create.
+    private func makeNode(_ dir: Int32, _ name: [UInt8], type: mode_t, device: dev_t, _ entry: TarEntry) throws -> Bool {
+        let rc = At.withName(name) { mknodat(dir, $0, type | mode_t(entry.mode & 0o777), device) }
+        if rc == 0 { return true }
+        let error = SystemError("mknodat", entry.pathText)
+        if error.errno == EPERM && type != S_IFIFO && !privileged {
+            logger.warning("device node skipped: not privileged", metadata: ["path": "\(entry.pathText)"])
+            return false
+        }
+        throw error
+    }
+
+    private func writeFile(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry, reader: TarReader) throws -> Void {
+        let fd = try At.open(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+        defer { _ = Glibc.close(fd) }
+        try reader.readContent { (chunk) throws(ImageError) in
+            do throws(SystemError) { try RawIO.writeAll(fd, chunk, subject: entry.pathText) } catch { throw .system(error) }
+        }
+        if privileged || geteuid() == uid_t(truncatingIfNeeded: entry.uid) {
+            guard fchown(fd, uid_t(truncatingIfNeeded: entry.uid), gid_t(truncatingIfNeeded: entry.gid)) == 0 else {
+                throw SystemError("fchown", entry.pathText)
+            }
+        }
+        // After chown, which clears setuid and setgid.
+        guard fchmod(fd, mode_t(entry.mode & 0o7777)) == 0 else { throw SystemError("fchmod", entry.pathText) }
+        setAttributes(entry, fd: fd)
+        try At.setTimes(fd, accessed: entry.accessed ?? entry.modified, modified: entry.modified)
+        bytes += UInt64(entry.size)
+    }
+
+    private func hardLink(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry) throws {
+        var target = ScopedRoot.clean(entry.linkName)
+        guard let targetName = target.popLast() else {
+            throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link to the layer's root")
+        }
+        let targetDir: Int32
+        do {
+            targetDir = try root.openDirectory(target, create: false)
+        } catch {
+            throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link target \"\(At.text(entry.linkName))\" is not in the layer")
+        }
+        defer { _ = Glibc.close(targetDir) }
+        guard let info = try At.lstat(targetDir, targetName), (info.st_mode & S_IFMT) != S_IFDIR else {
+            throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link target \"\(At.text(entry.linkName))\" is not in the layer")
+        }
+        try At.link(targetDir, targetName, dir, name)
+    }
+
+    private func whiteout(_ name: [UInt8], in components: [ScopedRoot.Component], entry: TarEntry) throws(ImageError) {
+        do {
+            let dir = try root.directory(components, create: true)
+            if name == LayerExtractor.opaqueMarker {
+                try ExtendedAttributes.set(path: "/proc/self/fd/\(dir)", name: "trusted.overlay.opaque", value: Array("y".utf8))
+                return
+            }
+            let hidden = Array(name.dropFirst(LayerExtractor.whiteoutPrefix.count))
+            // Other `.wh..wh.` names are AUFS bookkeeping, meaningless to overlay.
+            if hidden.isEmpty || hidden.starts(with: LayerExtractor.whiteoutPrefix) { return }
+            try clear(dir, hidden, keepingDirectory: false)
+            try At.makeNode(dir, hidden, mode: S_IFCHR | 0o000, device: 0)
+            try own(dir, hidden, entry)
+            inodes += 1
+        } catch let error as SystemError {
+            throw .invalidImage("layer whiteout \"\(entry.pathText)\": \(error)")
+        } catch let error as ImageError {
+            throw error
+        } catch {
+            throw .invalidImage("layer whiteout \"\(entry.pathText)\": \(error)")
+        }
+    }
+
+    /// Makes room for a new member: whatever was there goes, except a directory that stays one.
+    private func clear(_ dir: Int32, _ name: [UInt8], keepingDirectory: Bool) throws {
+        guard let info = try At.lstat(dir, name) else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            if keepingDirectory { return }
+            FileSystem.removeTree("/proc/self/fd/\(dir)/\(At.text(name))")
+            root.invalidate()
+            if try At.lstat(dir, name) != nil { throw SystemError("remove", At.text(name), errno: ENOTEMPTY) }
+        } else {
+            try At.unlink(dir, name)
+        }
+    }
+
+    private func own(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry) throws(SystemError) {
+        guard privileged else { return }
+        try At.chown(dir, name, uid: entry.uid, gid: entry.gid)
+    }
+
+    private func chmod(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry) throws(SystemError) {
+        let rc = At.withName(name) { fchmodat(dir, $0, mode_t(entry.mode & 0o7777), 0) }
+        guard rc == 0 else { throw SystemError("fchmodat", entry.pathText) }
+    }
+
+    /// A layer may not forge overlay's own metadata (a redirect could point anywhere).
+    private func allowedAttributes(_ entry: TarEntry) -> [(String, [UInt8])] {
+        entry.xattrs.filter { !$0.name.hasPrefix("trusted.overlay.") }.map { ($0.name, $0.value) }
+    }
+
+    private func setAttributes(_ entry: TarEntry, fd: Int32) {
+        for (key, value) in allowedAttributes(entry) {
+            do {
+                try ExtendedAttributes.set(fd: fd, name: key, value: value)
+            } catch {
+                logger.debug("xattr not set", metadata: ["path": "\(entry.pathText)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CorralSystem
+import Logging
+import Synchronization
+
+/// Unpacked layers, one directory per chain ID: `<root>/snapshots/<number>/fs`. A layer is
+/// unpacked into a temp directory and renamed into place with its row written, so no
+/// half-unpacked snapshot is ever visible; callers wanting the same chain ID at once share
+/// one unpacking.
+final class SnapshotStore: Sendable {
+    let root: String
+    private let database: ImageDatabase
+    private let logger: Logger
+    private let inFlight = Mutex<[String: Task<SnapshotRecord, any Error>]>([:])
+
+    init(root: String, database: ImageDatabase, logger: Logger) throws(SystemError) {
+        self.root = root
+        self.database = database
+        self.logger = logger
+        try FileSystem.makeDirectories(root, mode: 0o700)
+    }
+
+    func directory(_ number: Int64) -> String {
+        root + "/\(number)"
+    }
+
+    /// The lower dir overlay mounts.
+    func filesystem(_ snapshot: SnapshotRecord) -> String {
+        directory(snapshot.number) + "/fs"
+    }
+
+    func existing(_ chainID: String) -> SnapshotRecord? {
+        try? database.snapshot(chainID)
+    }
+
+    /// Unpacks the layer in `blob` as `chainID` unless it is there already. The layer's
+    /// uncompressed digest must be `diffID`.
+    func ensure(chainID: String, diffID: String, blob: String) async throws -> SnapshotRecord {
+        if let existing = try database.snapshot(chainID) { return existing }
+        let task = inFlight.withLock { running -> Task<SnapshotRecord, any Error> in
+            if let task = running[chainID] { return task }
+            let task = Task<SnapshotRecord, any Error> {
+                defer { _ = self.inFlight.withLock { $0.removeValue(forKey: chainID) } }
+                return try await self.unpack(chainID: chainID, diffID: diffID, blob: blob)
+            }
+            running[chainID] = task
+            return task
+        }
+        return try await task.value
+    }
+
+    private func unpack(chainID: String, diffID: String, blob: String) async throws -> SnapshotRecord {
+        if let existing = try database.snapshot(chainID) { return existing }
+        let started = ContinuousClock.now
+        let result = await BlockingWork.run { [self] () -> Result<SnapshotRecord, any Error> in
+            Result { try unpackNow(chainID: chainID, diffID: diffID, blob: blob) }
+        }
+        let record = try result.get()
+        logger.debug("layer unpacked", metadata: ["chain_id": "\(chainID)", "bytes": "\(record.bytes)",
+                                                  "elapsed": "\(ContinuousClock.now - started)"])
+        return record
+    }
+
+    private func unpackNow(chainID: String, diffID: String, blob: String) throws -> SnapshotRecord {
+        let temporary = root + "/tmp-" + ContentStore.uniqueName()
+        try FileSystem.makeDirectories(temporary + "/fs", mode: 0o755)
+        do {
+            let result = try LayerExtractor.unpack(blob: blob, into: temporary + "/fs", logger: logger)
+            guard result.diffID.description == diffID else {
+                throw ImageError.digestMismatch(expected: diffID, actual: result.diffID.description)
+            }
+            let (record, placed) = try database.addSnapshot(
+                chainID: chainID, diffID: diffID, bytes: Int64(result.bytes), inodes: Int64(result.inodes)
+            ) { number in
+                guard rename(temporary, directory(number)) == 0 else { throw SystemError("rename", directory(number)) }
+            }
+            if !placed { FileSystem.removeTree(temporary) }
+            RawIO.syncDirectory(root)
+            return record
+        } catch {
+            FileSystem.removeTree(temporary)
+            throw error
+        }
+    }
+
+    /// Removes what a crash left: temp dirs, and directories without a row.
+    func sweep() {
+        let known = Set(((try? database.snapshots()) ?? []).map { "\($0.number)" })
+        for name in (try? FileSystem.listDirectory(root)) ?? [] where !known.contains(name) {
+            logger.info("removing leftover snapshot directory", metadata: ["path": "\(root)/\(name)"])
+            FileSystem.removeTree(root + "/" + name)
+        }
+    }
+
+    /// Moves a snapshot's directory out of sight; `purge` removes it later.
+    func discard(_ snapshot: SnapshotRecord) {
+        let trash = root + "/trash-" + ContentStore.uniqueName()
+        if rename(directory(snapshot.number), trash) != 0 {
+            FileSystem.removeTree(directory(snapshot.number))
+        }
+    }
+
+    func purgeTrash() {
+        for name in (try? FileSystem.listDirectory(root)) ?? [] where name.hasPrefix("trash-") {
+            FileSystem.removeTree(root + "/" + name)
+        }
+    }
+}
