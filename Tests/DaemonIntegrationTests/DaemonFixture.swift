@@ -1,4 +1,5 @@
 import CRIAPI
+import CRIGRPC
 import CorralImages
 import CorralSystem
 import Foundation

@@ -1,3 +1,3 @@
 import CorralDaemon
 
-await DaemonCommand.main()
+await DaemonCommand.runFromCommandLine()

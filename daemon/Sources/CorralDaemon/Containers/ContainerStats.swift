@@ -23,7 +23,8 @@ final class CPUSamples: Sendable {
 extension CRIService {
     func containerStats(_ request: Runtime_V1_ContainerStatsRequest) async throws(CRIError) -> Runtime_V1_ContainerStatsResponse {
         let container = try await registry.container(request.containerID)
-        return .with { $0.stats = try? stats(of: container) }
+        let stats = try await stats(of: container)
+        return .with { $0.stats = stats }
     }
 
     func listContainerStats(_ request: Runtime_V1_ListContainerStatsRequest) async -> Runtime_V1_ListContainerStatsResponse {

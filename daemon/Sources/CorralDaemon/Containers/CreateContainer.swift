@@ -16,7 +16,7 @@ extension CRIService {
             throw .failedPrecondition("pod sandbox \(sandbox.id) is not ready")
         }
         do { try CorralSpec.validate(config) } catch { throw CRIError(spec: error) }
-        guard let image = await images.image(config.image.image) else {
+        guard let image = images.image(config.image.image) else {
             throw .notFound("image \"\(config.image.image)\" not found")
         }
         let id = Self.newID()
@@ -24,9 +24,9 @@ extension CRIService {
         try await registry.reserve(nameKey, for: id, what: "container")
 
         let bundle = settings.containersDir + "/" + id
-        do {
+        do throws(CRIError) {
             let rootfs: RootfsMount
-            do { rootfs = try await images.prepareRootfs(containerID: id, image: image) } catch {
+            do { rootfs = try images.prepareRootfs(containerID: id, image: image) } catch {
                 throw CRIError.internalError("preparing the rootfs of container \(id): \(error)")
             }
             let spec = try await makeSpec(id: id, config: config, sandbox: sandbox, image: image)
@@ -41,7 +41,7 @@ extension CRIService {
             entry.stopSignal = Self.signalNumber(image.config.config?.stopSignal) ?? 15
             try await registry.put(entry)
         } catch {
-            await images.removeRootfs(containerID: id)
+            images.removeRootfs(containerID: id)
             FileSystem.removeTree(bundle)
             await registry.release(nameKey, for: id)
             throw error
@@ -54,7 +54,7 @@ extension CRIService {
         // The user's name and groups come from the image's own files, read before the spec is made.
         var files: [String: [UInt8]] = [:]
         for path in ["/etc/passwd", "/etc/group"] {
-            if let bytes = await images.readFile(path, in: image) { files[path] = bytes }
+            if let bytes = images.readFile(path, in: image) { files[path] = bytes }
         }
         let frozen = files
         var targetPID = ""

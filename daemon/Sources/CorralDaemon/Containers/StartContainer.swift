@@ -1,4 +1,5 @@
 import CRIAPI
+import CorralSystem
 import ShimAPI
 
 extension CRIService {
@@ -16,7 +17,13 @@ extension CRIService {
         let runtime = try settings.runtime(forHandler: sandbox.runtimeHandler)
         let handle = try await shim(of: sandbox)
         let config = container.config
-        do {
+        do throws(CRIError) {
+            // As containerd does: the log's directory is made if kubelet has not made it yet.
+            if !container.logPath.isEmpty {
+                do { try FileSystem.makeDirectories(FileSystem.parent(of: container.logPath), mode: 0o755) } catch {
+                    throw CRIError.internalError("creating the log directory of container \(container.id): \(error)")
+                }
+            }
             let created = try await handle.call(TaskMethods.create, .with {
                 $0.id = container.id
                 $0.bundle = container.bundle
@@ -43,7 +50,7 @@ extension CRIService {
             }
         } catch {
             let now = Self.now
-            try? await registry.update(container: container.id) {
+            _ = try? await registry.update(container: container.id) {
                 $0.state = .containerExited
                 $0.exitCode = 128
                 $0.finishedAt = now

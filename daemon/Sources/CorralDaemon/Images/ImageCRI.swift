@@ -1,12 +1,13 @@
 import CRIAPI
 import CorralImages
 import Foundation
+import GRPCCore
 
 extension CRIService {
     func listImages(_ request: Runtime_V1_ListImagesRequest) async -> Runtime_V1_ListImagesResponse {
-        var all = await images.list()
+        var all = images.list()
         if request.hasFilter, request.filter.hasImage, !request.filter.image.image.isEmpty {
-            let wanted = await images.image(request.filter.image.image)
+            let wanted = images.image(request.filter.image.image)
             all = all.filter { $0.id == wanted?.id }
         }
         return .with { $0.images = all.map(Self.criImage) }
@@ -15,7 +16,7 @@ extension CRIService {
     /// Status of an image; an unknown one is no error, just no image (kubelet then pulls).
     func imageStatus(_ request: Runtime_V1_ImageStatusRequest) async throws(CRIError) -> Runtime_V1_ImageStatusResponse {
         guard request.hasImage, !request.image.image.isEmpty else { throw .invalidArgument("image.image is empty") }
-        guard let image = await images.image(request.image.image) else { return .init() }
+        guard let image = images.image(request.image.image) else { return .init() }
         return .with {
             $0.image = Self.criImage(image)
             if request.verbose {
@@ -32,20 +33,15 @@ extension CRIService {
 
     func pullImage(_ request: Runtime_V1_PullImageRequest) async throws(CRIError) -> Runtime_V1_PullImageResponse {
         guard request.hasImage, !request.image.image.isEmpty else { throw .invalidArgument("image.image is empty") }
-        let auth = request.hasAuth ? Self.credentials(request.auth) : nil
-        do {
-            let image = try await images.pull(request.image.image, auth: auth)
-            return .with { $0.imageRef = image.id }
-        } catch {
-            throw CRIError(image: error, reference: request.image.image)
-        }
+        _ = request.hasAuth ? Self.credentials(request.auth) : nil
+        throw .unimplemented("pulling from registries is not built yet; import images with an OCI layout")
     }
 
     /// Removes a tag, a digest or the whole image; what is gone already is no error.
     func removeImage(_ request: Runtime_V1_RemoveImageRequest) async throws(CRIError) -> Runtime_V1_RemoveImageResponse {
         guard request.hasImage, !request.image.image.isEmpty else { throw .invalidArgument("image.image is empty") }
         do {
-            try await images.remove(request.image.image)
+            try images.remove(request.image.image)
         } catch ImageError.notFound {
             return .init()
         } catch {
@@ -55,7 +51,7 @@ extension CRIService {
     }
 
     func imageFsInfo(_ request: Runtime_V1_ImageFsInfoRequest) async -> Runtime_V1_ImageFsInfoResponse {
-        let info = await images.fsInfo()
+        let info = images.fsInfo()
         return .with {
             $0.imageFilesystems = [.with {
                 $0.timestamp = Self.now
@@ -92,10 +88,18 @@ extension CRIService {
 
 extension CRIError {
     init(image error: any Error, reference: String) {
-        switch error {
-        case ImageError.notFound(let what): self.init(.notFound, "image \"\(reference)\": \(what) not found")
-        case ImageError.invalidReference(let message): self.init(.invalidArgument, message)
-        default: self.init(.unknown, "pulling image \"\(reference)\": \(error)")
+        guard let error = error as? ImageError else {
+            self.init(.unknown, "image \"\(reference)\": \(error)")
+            return
         }
+        let code: GRPCCore.RPCError.Code = switch error {
+        case .notFound: .notFound
+        case .registry(let status, _) where status == 404: .notFound
+        case .invalidReference, .invalidArgument, .unsupported: .invalidArgument
+        case .unreachable: .unavailable
+        case .timeout: .deadlineExceeded
+        default: .unknown
+        }
+        self.init(code, "image \"\(reference)\": \(error)")
     }
 }

@@ -14,6 +14,11 @@ public struct DaemonCommand: AsyncParsableCommand {
         defaultSubcommand: Serve.self)
 
     public init() {}
+
+    /// The async entry point (a bare `main()` from top-level code can pick the synchronous one).
+    public static func runFromCommandLine() async {
+        await main()
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -34,6 +39,7 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: daemonConfig.logLevel) else {
             throw ValidationError("log level \"\(daemonConfig.logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
         }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "corrald")
         logger.logLevel = level
         try await Daemon(config: daemonConfig, logger: logger).run()

@@ -4,7 +4,8 @@ import ShimAPI
 extension CRIService {
     func podSandboxStats(_ request: Runtime_V1_PodSandboxStatsRequest) async throws(CRIError) -> Runtime_V1_PodSandboxStatsResponse {
         let sandbox = try await registry.sandbox(request.podSandboxID)
-        return .with { $0.stats = try? stats(of: sandbox) }
+        let stats = try await stats(of: sandbox)
+        return .with { $0.stats = stats }
     }
 
     func listPodSandboxStats(_ request: Runtime_V1_ListPodSandboxStatsRequest) async -> Runtime_V1_ListPodSandboxStatsResponse {
@@ -31,7 +32,7 @@ extension CRIService {
     }
 
     func stats(of sandbox: SandboxEntry) async throws(CRIError) -> Runtime_V1_PodSandboxStats {
-        var stats = Runtime_V1_PodSandboxStats.with {
+        var result = Runtime_V1_PodSandboxStats.with {
             $0.attributes = .with {
                 $0.id = sandbox.id
                 $0.metadata = sandbox.metadata
@@ -39,11 +40,11 @@ extension CRIService {
                 $0.annotations = sandbox.config.annotations
             }
         }
-        guard sandbox.state == .sandboxReady else { return stats }
+        guard sandbox.state == .sandboxReady else { return result }
         let handle = try await shim(of: sandbox)
         let metrics = try await handle.call(SandboxMethods.sandboxMetrics, .with { $0.sandboxID = sandbox.id })
         let time = metrics.hasTimestamp ? Self.nanos(metrics.timestamp) : Self.now
-        stats.linux = .with {
+        result.linux = .with {
             $0.cpu = .with {
                 $0.timestamp = time
                 $0.usageCoreNanoSeconds.value = metrics.cpu.usageCoreNanos
@@ -66,7 +67,7 @@ extension CRIService {
         for container in await registry.containers(inSandbox: sandbox.id) where container.state == .containerRunning {
             if let one = try? await stats(of: container) { containers.append(one) }
         }
-        stats.linux.containers = containers
-        return stats
+        result.linux.containers = containers
+        return result
     }
 }

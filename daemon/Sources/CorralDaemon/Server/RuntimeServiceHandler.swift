@@ -112,8 +112,8 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
         try await instrumentation.run("RuntimeConfig") { service.runtimeConfig(request) }
     }
 
-    func getContainerEvents(request: StreamingServerRequest<Runtime_V1_GetEventsRequest>,
-                            context: ServerContext) async throws -> StreamingServerResponse<Runtime_V1_ContainerEventResponse> {
+    func getContainerEvents(request: Runtime_V1_GetEventsRequest, response: RPCWriter<Runtime_V1_ContainerEventResponse>,
+                            context: ServerContext) async throws {
         try await instrumentation.run("GetContainerEvents") {
             throw CRIError.unimplemented("GetContainerEvents (evented PLEG) is not supported; kubelet falls back to polling")
         }

@@ -2,6 +2,7 @@ import CorralImages
 import CorralSystem
 import Foundation
 import Logging
+import Synchronization
 /// The CRI's runtime and image semantics over the registry, the shims and the image store.
 /// The gRPC handlers call into this; it knows nothing of gRPC beyond the status codes.
 final class CRIService: Sendable {

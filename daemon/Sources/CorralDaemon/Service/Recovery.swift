@@ -14,8 +14,8 @@ extension CRIService {
                 group.addTask { await self.recover(sandbox) }
             }
         }
-        logger.info("recovered", metadata: ["pods": "\(sandboxes.count)",
-                                            "containers": "\(await registry.allContainers.count)",
+        let containers = await registry.allContainers.count
+        logger.info("recovered", metadata: ["pods": "\(sandboxes.count)", "containers": "\(containers)",
                                             "elapsed": "\(ContinuousClock.now - started)"])
     }
 
@@ -25,10 +25,10 @@ extension CRIService {
             if sandbox.state == .sandboxReady || !sandbox.stopped {
                 logger.warning("the shim of a pod did not survive", metadata: ["pod": "\(sandbox.id)"])
             }
-            try? await markShimLost(sandbox.id)
+            _ = try? await markShimLost(sandbox.id)
             _ = await shims.launcher.delete(podID: sandbox.id)
             PodFiles(sandboxesDir: settings.sandboxesDir, id: sandbox.id).unmountShm()
-            try? await registry.update(sandbox: sandbox.id) { $0.stopped = true }
+            _ = try? await registry.update(sandbox: sandbox.id) { $0.stopped = true }
             return
         }
         let handle: ShimHandle
@@ -51,7 +51,7 @@ extension CRIService {
                     })
                 }
             } catch where error.code == .notFound {
-                try? await registry.update(container: container.id) {
+                _ = try? await registry.update(container: container.id) {
                     $0.exited(code: 255, at: Self.now, oomKilled: false)
                     $0.reason = "Unknown"
                     $0.message = "the task was not found in the pod's shim"
