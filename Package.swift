@@ -105,7 +105,10 @@ let package = Package(
 
         // corralctl
         .target(name: "CorralCtl",
-                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CRIAPI", "CRIGRPC", "CorralConfig", "CSeccomp",
+                               .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                               .product(name: "GRPCCore", package: "grpc-swift-2"),
+                               .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Sources/CorralCtl"),
         .executableTarget(name: "corralctl", dependencies: ["CorralCtl"], path: "Sources/corralctl"),
@@ -137,6 +140,7 @@ let package = Package(
         .testTarget(name: "ShimNetworkTests", dependencies: ["ShimNetwork", "CorralJSON", "CorralSystem"],
                     path: "Tests/ShimNetworkTests"),
         .testTarget(name: "ShimCgroupsTests", dependencies: ["ShimCgroups", "CorralSystem"], path: "Tests/ShimCgroupsTests"),
+        .testTarget(name: "CorralCtlTests", dependencies: ["CorralCtl", "CorralSystem"], path: "Tests/CorralCtlTests"),
         .testTarget(name: "CorralConfigTests", dependencies: ["CorralConfig"], path: "Tests/CorralConfigTests"),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"], path: "Tests/CorralStoreTests"),
         .testTarget(name: "CorralSpecTests", dependencies: ["CorralSpec", "CRIAPI", "OCISpec"], path: "Tests/CorralSpecTests"),
