@@ -82,12 +82,15 @@ final class DaemonFixture: @unchecked Sendable {
     }
 
     /// Starts corrald (with the test image in its store the first time) and waits until it answers Version.
-    func start() async throws {
+    /// `environment` is added to the test's own; `wrapper` runs before corrald (e.g.
+    /// systemd-socket-activate and its arguments).
+    func start(environment: [String] = [], wrapper: [String] = []) async throws {
         if !FileSystem.exists(root + "/images.db") { try await importImage() }
         let log = try FileDescriptor.open(daemonLog, O_WRONLY | O_CREAT | O_APPEND, mode: 0o644)
         defer { log.close() }
-        let binary = Self.binDir + "/corrald"
-        pid = try Spawn.run(binary, arguments: [binary, "--config", configPath, "--log-level", "debug"],
+        let command = wrapper + [Self.binDir + "/corrald", "--config", configPath, "--log-level", "debug"]
+        pid = try Spawn.run(command[0], arguments: command,
+                            environment: environment.isEmpty ? nil : Environment.current + environment,
                             stdio: .init(stdin: nil, stdout: log, stderr: log))
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {

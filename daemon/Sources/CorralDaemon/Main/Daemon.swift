@@ -29,23 +29,50 @@ struct Daemon {
         let shims = ShimManager(launcher: launcher, logger: logger)
         let service = CRIService(settings: settings, registry: registry, shims: shims, images: images, logger: logger)
         await service.attachToShims()
+        let pods = await registry.allSandboxes.count
+        Systemd.notify("STATUS=reconnecting to the shims of \(pods) pods")
         await service.recover()
 
         let instrumentation = Instrumentation(logger: logger)
+        let inherited = Systemd.listeningDescriptors().first
         let server = try CRIServer(socketPath: config.socket, services: [
             RuntimeServiceHandler(service: service, instrumentation: instrumentation),
             ImageServiceHandler(service: service, instrumentation: instrumentation),
-        ]).makeServer()
+        ]).makeServer(inherited: inherited)
 
         let signals = try SignalEvents([SIGTERM, SIGINT], queue: .global()) { signal in
             logger.info("stopping on signal", metadata: ["signal": "\(signal)"])
+            Systemd.notify("STOPPING=1")
             server.beginGracefulShutdown()
         }
         SignalEvents.ignoreBrokenPipes()
         defer { signals.cancel() }
-        logger.info("serving the CRI", metadata: ["socket": "\(config.socket)", "root": "\(config.root)",
-                                                  "state": "\(config.state)", "shim": "\(launcher.binary)"])
-        try await server.serve()
+        let socketName = inherited.map { "fd \($0) (socket activation)" } ?? config.socket
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                // READY only once the socket serves and the shims are back.
+                _ = try await server.listeningAddress
+                Systemd.notify("READY=1\nSTATUS=serving the CRI; \(pods) pods recovered")
+                logger.info("serving the CRI", metadata: ["socket": "\(socketName)", "root": "\(config.root)",
+                                                          "state": "\(config.state)", "shim": "\(launcher.binary)"])
+                if let interval = Systemd.watchdogInterval {
+                    await Self.keepWatchdog(every: interval, registry: registry)
+                }
+            }
+            try await server.serve()
+            group.cancelAll()
+        }
+        await images.shutdown()
         logger.info("stopped; the shims keep running")
+    }
+
+    /// Pets the watchdog only while the registry, which every CRI call goes through, answers:
+    /// a wedged daemon stops petting and systemd restarts it.
+    static func keepWatchdog(every interval: Duration, registry: PodRegistry) async {
+        while !Task.isCancelled {
+            _ = await registry.allSandboxes.count
+            Systemd.notify("WATCHDOG=1")
+            try? await Task.sleep(for: interval)
+        }
     }
 }
