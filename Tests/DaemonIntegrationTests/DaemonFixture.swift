@@ -36,7 +36,7 @@ final class DaemonFixture: @unchecked Sendable {
     var cgroupParent: String { "/corral-test-" + suffix }
     var daemonLog: String { dir + "/corrald.log" }
 
-    init(shimCallTimeout: String = "10s") throws {
+    init(shimCallTimeout: String = "10s", extraConfig: String = "") throws {
         var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         dir = String(cString: made!)
@@ -70,7 +70,8 @@ final class DaemonFixture: @unchecked Sendable {
 
             [timeouts]
             shim_call = "\(shimCallTimeout)"
-            """
+
+            """ + extraConfig
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -194,8 +195,9 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// Runs `body` against a started daemon, and always tears it down; then checks the host
     /// holds nothing of it.
-    static func with(shimCallTimeout: String = "10s", _ body: (DaemonFixture) async throws -> Void) async throws {
-        let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout)
+    static func with(shimCallTimeout: String = "10s", extraConfig: String = "",
+                     _ body: (DaemonFixture) async throws -> Void) async throws {
+        let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout, extraConfig: extraConfig)
         do {
             try await daemon.start()
             try await body(daemon)

@@ -8,6 +8,10 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import CRIAPI
 
 /// corrald: the store, the image store and the shims behind the CRI socket. SIGTERM and
 /// SIGINT stop the server; the shims and their pods go on, for the next corrald to find.
@@ -33,6 +37,7 @@ struct Daemon {
         Systemd.notify("STATUS=reconnecting to the shims of \(pods) pods")
         await service.recover()
 
+        let metrics = try await startMetrics(registry: registry, shims: shims)
         let instrumentation = Instrumentation(logger: logger)
         let inherited = Systemd.listeningDescriptors().first
         let server = try CRIServer(socketPath: config.socket, services: [
@@ -62,6 +67,7 @@ struct Daemon {
             try await server.serve()
             group.cancelAll()
         }
+        try? await metrics?.close()
         await images.shutdown()
         logger.info("stopped; the shims keep running")
     }
@@ -74,5 +80,27 @@ struct Daemon {
             Systemd.notify("WATCHDOG=1")
             try? await Task.sleep(for: interval)
         }
+    }
+
+    /// The Prometheus endpoint, when `[metrics] address` is set; every metric of the daemon
+    /// (swift-metrics) is recorded into its registry from then on.
+    private func startMetrics(registry: PodRegistry, shims: ShimManager) async throws -> (any Channel)? {
+        guard !config.metrics.address.isEmpty, let (host, port) = MetricsServer.split(config.metrics.address) else { return nil }
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        let server = MetricsServer(registry: prometheus) {
+            let pods = await registry.allSandboxes
+            let containers = await registry.allContainers
+            Gauge(label: "corral_pods", dimensions: [("state", "ready")]).record(pods.filter { $0.state == .sandboxReady }.count)
+            Gauge(label: "corral_pods", dimensions: [("state", "notready")]).record(pods.filter { $0.state != .sandboxReady }.count)
+            for (state, name) in [(Runtime_V1_ContainerState.containerCreated, "created"), (.containerRunning, "running"),
+                                  (.containerExited, "exited"), (.containerUnknown, "unknown")] {
+                Gauge(label: "corral_containers", dimensions: [("state", name)]).record(containers.filter { $0.state == state }.count)
+            }
+            Gauge(label: "corral_shims_connected").record(await shims.connectedCount)
+        }
+        let channel = try await server.start(host: host, port: port)
+        logger.info("serving metrics", metadata: ["address": "\(config.metrics.address)"])
+        return channel
     }
 }
