@@ -226,7 +226,7 @@ struct MetadataStoreTests {
             for n in 1...1000 { try store.insert(sandbox(n)) }
         }
         // A sanity figure, not a timed assertion: under a second on a 2-core test machine (about 0.8 ms a
-        // transaction, mostly JSON encoding of the map columns; synchronous=NORMAL means no fsync per commit).
+        // transaction: the id and name checks and the insert; synchronous=NORMAL means no fsync per commit).
         print("1000 sandbox inserts: \(elapsed)")
         #expect(try store.loadAll().sandboxes.count == 1000)
     }
