@@ -36,7 +36,7 @@ final class DaemonFixture: @unchecked Sendable {
     var cgroupParent: String { "/corral-test-" + suffix }
     var daemonLog: String { dir + "/corrald.log" }
 
-    init(shimCallTimeout: String = "10s") throws {
+    init(shimCallTimeout: String = "10s", extraConfig: String = "") throws {
         var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         dir = String(cString: made!)
@@ -70,7 +70,8 @@ final class DaemonFixture: @unchecked Sendable {
 
             [timeouts]
             shim_call = "\(shimCallTimeout)"
-            """
+
+            """ + extraConfig
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -82,12 +83,15 @@ final class DaemonFixture: @unchecked Sendable {
     }
 
     /// Starts corrald (with the test image in its store the first time) and waits until it answers Version.
-    func start() async throws {
+    /// `environment` is added to the test's own; `wrapper` runs before corrald (e.g.
+    /// systemd-socket-activate and its arguments).
+    func start(environment: [String] = [], wrapper: [String] = []) async throws {
         if !FileSystem.exists(root + "/images.db") { try await importImage() }
         let log = try FileDescriptor.open(daemonLog, O_WRONLY | O_CREAT | O_APPEND, mode: 0o644)
         defer { log.close() }
-        let binary = Self.binDir + "/corrald"
-        pid = try Spawn.run(binary, arguments: [binary, "--config", configPath, "--log-level", "debug"],
+        let command = wrapper + [Self.binDir + "/corrald", "--config", configPath, "--log-level", "debug"]
+        pid = try Spawn.run(command[0], arguments: command,
+                            environment: environment.isEmpty ? nil : Environment.current + environment,
                             stdio: .init(stdin: nil, stdout: log, stderr: log))
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
@@ -191,8 +195,9 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// Runs `body` against a started daemon, and always tears it down; then checks the host
     /// holds nothing of it.
-    static func with(shimCallTimeout: String = "10s", _ body: (DaemonFixture) async throws -> Void) async throws {
-        let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout)
+    static func with(shimCallTimeout: String = "10s", extraConfig: String = "",
+                     _ body: (DaemonFixture) async throws -> Void) async throws {
+        let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout, extraConfig: extraConfig)
         do {
             try await daemon.start()
             try await body(daemon)

@@ -1,5 +1,8 @@
 import CRIAPI
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRPCCore
 import Testing
 
@@ -19,6 +22,23 @@ struct PodLifecycleTests {
         #expect(conditions["NetworkReady"] == true)
         let config = try await daemon.runtime.runtimeConfig(.init())
         #expect(config.linux.cgroupDriver == .cgroupfs)
+        }
+    }
+
+    @Test("the Prometheus endpoint counts CRI calls by method and code, and pods by state")
+    func metrics() async throws {
+        let port = Int.random(in: 20000...40000)
+        try await DaemonFixture.with(extraConfig: "[metrics]\naddress = \"127.0.0.1:\(port)\"\n") { daemon in
+            _ = try await daemon.runtime.version(.init())
+            _ = await statusCode { _ = try await daemon.runtime.containerStatus(.with { $0.containerID = "nope" }) }
+            let pod = try await daemon.runPod("measured")
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let text = String(decoding: data, as: UTF8.self)
+            #expect(text.contains(#"corral_cri_requests_total{method="Version",code="OK"}"#) || text.contains(#"corral_cri_requests_total{code="OK",method="Version"}"#))
+            #expect(text.contains("corral_cri_errors_total"))
+            #expect(text.contains("corral_cri_request_duration_seconds_bucket"))
+            #expect(text.contains(#"corral_pods{state="ready"} 1"#))
+            _ = pod
         }
     }
 

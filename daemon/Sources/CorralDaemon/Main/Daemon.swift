@@ -8,6 +8,10 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import CRIAPI
 
 /// corrald: the store, the image store and the shims behind the CRI socket. SIGTERM and
 /// SIGINT stop the server; the shims and their pods go on, for the next corrald to find.
@@ -29,23 +33,74 @@ struct Daemon {
         let shims = ShimManager(launcher: launcher, logger: logger)
         let service = CRIService(settings: settings, registry: registry, shims: shims, images: images, logger: logger)
         await service.attachToShims()
+        let pods = await registry.allSandboxes.count
+        Systemd.notify("STATUS=reconnecting to the shims of \(pods) pods")
         await service.recover()
 
+        let metrics = try await startMetrics(registry: registry, shims: shims)
         let instrumentation = Instrumentation(logger: logger)
+        let inherited = Systemd.listeningDescriptors().first
         let server = try CRIServer(socketPath: config.socket, services: [
             RuntimeServiceHandler(service: service, instrumentation: instrumentation),
             ImageServiceHandler(service: service, instrumentation: instrumentation),
-        ]).makeServer()
+        ]).makeServer(inherited: inherited)
 
         let signals = try SignalEvents([SIGTERM, SIGINT], queue: .global()) { signal in
             logger.info("stopping on signal", metadata: ["signal": "\(signal)"])
+            Systemd.notify("STOPPING=1")
             server.beginGracefulShutdown()
         }
         SignalEvents.ignoreBrokenPipes()
         defer { signals.cancel() }
-        logger.info("serving the CRI", metadata: ["socket": "\(config.socket)", "root": "\(config.root)",
-                                                  "state": "\(config.state)", "shim": "\(launcher.binary)"])
-        try await server.serve()
+        let socketName = inherited.map { "fd \($0) (socket activation)" } ?? config.socket
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                // READY only once the socket serves and the shims are back.
+                _ = try await server.listeningAddress
+                Systemd.notify("READY=1\nSTATUS=serving the CRI; \(pods) pods recovered")
+                logger.info("serving the CRI", metadata: ["socket": "\(socketName)", "root": "\(config.root)",
+                                                          "state": "\(config.state)", "shim": "\(launcher.binary)"])
+                if let interval = Systemd.watchdogInterval {
+                    await Self.keepWatchdog(every: interval, registry: registry)
+                }
+            }
+            try await server.serve()
+            group.cancelAll()
+        }
+        try? await metrics?.close()
+        await images.shutdown()
         logger.info("stopped; the shims keep running")
+    }
+
+    /// Pets the watchdog only while the registry, which every CRI call goes through, answers:
+    /// a wedged daemon stops petting and systemd restarts it.
+    static func keepWatchdog(every interval: Duration, registry: PodRegistry) async {
+        while !Task.isCancelled {
+            _ = await registry.allSandboxes.count
+            Systemd.notify("WATCHDOG=1")
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// The Prometheus endpoint, when `[metrics] address` is set; every metric of the daemon
+    /// (swift-metrics) is recorded into its registry from then on.
+    private func startMetrics(registry: PodRegistry, shims: ShimManager) async throws -> (any Channel)? {
+        guard !config.metrics.address.isEmpty, let (host, port) = MetricsServer.split(config.metrics.address) else { return nil }
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        let server = MetricsServer(registry: prometheus) {
+            let pods = await registry.allSandboxes
+            let containers = await registry.allContainers
+            Gauge(label: "corral_pods", dimensions: [("state", "ready")]).record(pods.filter { $0.state == .sandboxReady }.count)
+            Gauge(label: "corral_pods", dimensions: [("state", "notready")]).record(pods.filter { $0.state != .sandboxReady }.count)
+            for (state, name) in [(Runtime_V1_ContainerState.containerCreated, "created"), (.containerRunning, "running"),
+                                  (.containerExited, "exited"), (.containerUnknown, "unknown")] {
+                Gauge(label: "corral_containers", dimensions: [("state", name)]).record(containers.filter { $0.state == state }.count)
+            }
+            Gauge(label: "corral_shims_connected").record(await shims.connectedCount)
+        }
+        let channel = try await server.start(host: host, port: port)
+        logger.info("serving metrics", metadata: ["address": "\(config.metrics.address)"])
+        return channel
     }
 }

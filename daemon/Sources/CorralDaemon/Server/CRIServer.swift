@@ -11,13 +11,19 @@ struct CRIServer {
     let socketPath: String
     let services: [any RegistrableRPCService]
 
-    /// Binds the socket (replacing a stale one), then serves until `server` is shut down.
-    func makeServer() throws -> GRPCServer<HTTP2ServerTransport.Posix> {
-        try FileSystem.makeDirectories(FileSystem.parent(of: socketPath), mode: 0o711)
-        FileSystem.remove(socketPath)
-        let listener = try UnixSocket.listen(path: socketPath, mode: 0o660, backlog: 1024)
+    /// Serves on `inherited` (a socket systemd activated) or binds the socket (replacing a
+    /// stale one).
+    func makeServer(inherited: Int32?) throws -> GRPCServer<HTTP2ServerTransport.Posix> {
+        let listener: Int32
+        if let inherited {
+            listener = inherited
+        } else {
+            try FileSystem.makeDirectories(FileSystem.parent(of: socketPath), mode: 0o711)
+            FileSystem.remove(socketPath)
+            listener = try UnixSocket.listen(path: socketPath, mode: 0o660, backlog: 1024).rawValue
+        }
         let transport = HTTP2ServerTransport.Posix(
-            listeningSocketDescriptor: Int(listener.rawValue),
+            listeningSocketDescriptor: Int(listener),
             transportSecurity: .plaintext,
             config: .defaults { $0.rpc.maxRequestPayloadSize = Self.maxMessageSize })
         return GRPCServer(transport: transport, services: services)

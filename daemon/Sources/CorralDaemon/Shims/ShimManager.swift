@@ -57,6 +57,8 @@ actor ShimManager {
 
     func handle(_ podID: String) -> ShimHandle? { handles[podID] }
 
+    var connectedCount: Int { handles.count }
+
     /// Forgets the pod's shim: its event stream ends, its connection closes.
     func forget(_ podID: String) {
         monitors.removeValue(forKey: podID)?.cancel()
