@@ -34,13 +34,16 @@ struct ContainerMounts {
         add("/etc/resolv.conf", podFiles.resolvConf, readonly: context.readonlyRootfs)
         add("/dev/shm", hostIPC ? "/dev/shm" : podFiles.shm, readonly: false)
 
-        // A stable sort keeps the request's order among mounts of the same depth.
-        let binds = (requested.enumerated().map { ($0.offset as Int?, $0.element) } + podMounts.map { (nil, $0) })
-            .enumerated()
-            .sorted { ($0.element.1.containerPath.depth, $0.offset) < ($1.element.1.containerPath.depth, $1.offset) }
+        // Index in the request (nil for a pod file), for messages. Sorted by depth, stably, so
+        // the request's order holds among mounts of the same depth.
+        let unsorted: [(index: Int?, mount: Runtime_V1_Mount)] =
+            requested.enumerated().map { ($0.offset, $0.element) } + podMounts.map { (nil, $0) }
+        let binds = unsorted.enumerated()
+            .sorted { (Paths.depth($0.element.mount.containerPath), $0.offset)
+                    < (Paths.depth($1.element.mount.containerPath), $1.offset) }
             .map(\.element)
 
-        let bindDestinations = Set(binds.map { Paths.clean($0.1.containerPath) })
+        let bindDestinations = Set(binds.map { Paths.clean($0.mount.containerPath) })
         var result = ContainerMounts(mounts: [], rootfsPropagation: nil)
         for mount in ContainerDefaults.mounts {
             let destination = Paths.clean(mount.destination)
@@ -94,8 +97,4 @@ enum SpecFailure: Error, Equatable {
     init(_ error: SystemError) {
         self = error.errno == ENOENT ? .missing(error.reason) : .unusable(error.reason)
     }
-}
-
-private extension String {
-    var depth: Int { Paths.depth(self) }
 }
