@@ -18,6 +18,8 @@ public final class ImageStore: Sendable {
     let leases = Leases()
     let logger: Logger
     let registry: RegistryClient
+    /// Blob downloads under way, shared by every pull that needs the same blob.
+    let downloads = InFlight<Void>()
 
     public init(root: String, registry: RegistryConfiguration, logger: Logger) throws {
         self.root = FileSystem.absolute(root)

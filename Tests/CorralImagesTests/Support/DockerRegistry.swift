@@ -1,0 +1,59 @@
+import CorralSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Debian's docker-registry on 127.0.0.1 and a free port, storing into a temp dir; stopped by `stop()`.
+final class DockerRegistry: @unchecked Sendable {
+    let port: UInt16
+    let pid: pid_t
+    let dir: TemporaryDirectory
+    var address: String { "127.0.0.1:\(port)" }
+
+    init() async throws {
+        dir = try TemporaryDirectory("registry")
+        port = try TCP.freePort()
+        let config = """
+            version: 0.1
+            log:
+              level: error
+              accesslog:
+                disabled: true
+            storage:
+              filesystem:
+                rootdirectory: \(dir.path)/storage
+              delete:
+                enabled: true
+            http:
+              addr: 127.0.0.1:\(port)
+            """
+        try dir.write("config.yml", Array(config.utf8))
+        let log = try FileDescriptor.open(dir.path + "/registry.log", O_WRONLY | O_CREAT | O_TRUNC)
+        defer { log.close() }
+        pid = try Spawn.run("/usr/bin/docker-registry", arguments: ["docker-registry", "serve", dir.path + "/config.yml"],
+                            stdio: .init(stdout: log, stderr: log))
+        for _ in 0..<100 where !TCP.canConnect(port: port) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard TCP.canConnect(port: port) else {
+            stop()
+            throw ToolFailure(description: "docker-registry did not start: " + (readText(dir.path + "/registry.log") ?? ""))
+        }
+    }
+
+    /// Copies an image from an OCI layout into the registry with skopeo.
+    func push(layout: String, tag: String, to repository: String, all: Bool = false) async throws {
+        var arguments = ["copy", "--quiet", "--dest-tls-verify=false"]
+        if all { arguments.append("--all") }
+        arguments += ["oci:\(layout):\(tag)", "docker://\(address)/\(repository)"]
+        try await Tool.run("/usr/bin/skopeo", arguments)
+    }
+
+    func stop() {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        dir.remove()
+    }
+}

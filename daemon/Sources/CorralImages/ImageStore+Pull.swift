@@ -1,0 +1,72 @@
+import Logging
+import OCISpec
+
+extension ImageStore {
+    /// Pulls an image from its registry (through the configured mirrors), for this platform.
+    /// The image gets the reference's tag (moved from any image that had it) and the repo
+    /// digest `name@<manifest or index digest>`. Layers are unpacked as soon as each arrives.
+    public func pull(_ reference: String, auth: RegistryCredentials?) async throws -> Image {
+        let ref = try ImageReference.parse(reference)
+        let repository = try registry.repository(ref, credentials: auth)
+        let session = LeaseSet(leases)
+        defer { session.releaseAll() }
+        let started = ContinuousClock.now
+
+        let top = try await repository.manifest(ref.digest ?? ref.tag ?? ImageReference.defaultTag, what: ref.description)
+        session.add(top.digest.description)
+        try content.store(top.bytes, as: top.digest)
+        var manifest = top
+        var through: [String] = []
+        if MediaType.isIndex(top.mediaType) {
+            let index = try JSONCoding.decode(ImageIndex.self, from: top.bytes, what: "index of \(ref)")
+            guard let chosen = PlatformMatch.host.select(from: index) else {
+                let offered = index.manifests.compactMap { $0.platform.map { p in p.os + "/" + p.architecture + (p.variant.map { "/" + $0 } ?? "") } }
+                throw ImageError.notFound("\(ref): no image for \(PlatformMatch.host.description) (the index has \(offered.joined(separator: ", ")))")
+            }
+            manifest = try await repository.manifest(chosen.digest, what: "\(ref) for \(PlatformMatch.host.description)")
+            session.add(manifest.digest.description)
+            try content.store(manifest.bytes, as: manifest.digest)
+            through = [top.digest.description]
+        }
+        if MediaType.isSchema1(manifest.mediaType) {
+            throw ImageError.unsupported("\(ref) uses Docker image manifest schema 1, which is not supported")
+        }
+        guard MediaType.isManifest(manifest.mediaType) else {
+            throw ImageError.unsupported("\(ref) is a \(manifest.mediaType), not a container image")
+        }
+
+        let probe = try JSONCoding.decode(ImageManifest.self, from: manifest.bytes, what: "manifest of \(ref)")
+        session.add(probe.config.digest)
+        try await download(probe.config, from: repository)
+        var pending = try PendingImage(manifestDigest: manifest.digest, manifestBytes: manifest.bytes,
+                                       configBytes: try content.read(try Digest(probe.config.digest)), what: ref.description)
+        pending.extraBlobs = through
+        pending.tags = ref.digest == nil ? [ref.tagged].compactMap { $0 } : []
+        pending.digests = [ref.name + "@" + top.digest.description]
+
+        let limiter = AsyncLimiter(limit: registry.configuration.maxConcurrentDownloads)
+        let layers = pending.manifest.layers
+        let image = try await commit(pending) { [self] index in
+            try await limiter.run { try await download(layers[index], from: repository) }
+        }
+        logger.info("image pulled", metadata: ["reference": "\(ref)", "id": "\(image.id)",
+                                               "elapsed": "\(ContinuousClock.now - started)"])
+        return image
+    }
+
+    /// Brings a blob into the content store unless it is there; one download per blob however
+    /// many pulls want it. A download that receives nothing for the progress timeout fails.
+    func download(_ descriptor: Descriptor, from repository: RegistryRepository) async throws {
+        let digest = try Digest(descriptor.digest)
+        if content.contains(digest) { return }
+        let store = content
+        let timeout = registry.configuration.progressTimeout
+        try await downloads.run(digest.description) {
+            if store.contains(digest) { return }
+            let watchdog = ProgressWatchdog(timeout: timeout)
+            try await watchdog.run("download of \(digest)") {
+                try await repository.fetchBlob(descriptor, into: store, watchdog: watchdog)
+            }
+        }
+    }
+}
