@@ -33,8 +33,13 @@ extension CRIService {
 
     func pullImage(_ request: Runtime_V1_PullImageRequest) async throws(CRIError) -> Runtime_V1_PullImageResponse {
         guard request.hasImage, !request.image.image.isEmpty else { throw .invalidArgument("image.image is empty") }
-        _ = request.hasAuth ? Self.credentials(request.auth) : nil
-        throw .unimplemented("pulling from registries is not built yet; import images with an OCI layout")
+        let auth = request.hasAuth ? Self.credentials(request.auth) : nil
+        do {
+            let image = try await images.pull(request.image.image, auth: auth)
+            return .with { $0.imageRef = image.id }
+        } catch {
+            throw CRIError(image: error, reference: request.image.image)
+        }
     }
 
     /// Removes a tag, a digest or the whole image; what is gone already is no error.

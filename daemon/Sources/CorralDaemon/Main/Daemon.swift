@@ -17,6 +17,8 @@ import CRIAPI
 /// SIGINT stop the server; the shims and their pods go on, for the next corrald to find.
 struct Daemon {
     let config: DaemonConfig
+    /// The file the config came from (nil: defaults or /etc/corral/config.toml), read again on SIGHUP.
+    let configPath: String?
     let logger: Logger
 
     func run() async throws {
@@ -50,8 +52,14 @@ struct Daemon {
             Systemd.notify("STOPPING=1")
             server.beginGracefulShutdown()
         }
+        let reloads = try SignalEvents([SIGHUP], queue: .global()) { [config, configPath, logger] _ in
+            Self.reload(current: config, path: configPath, logger: logger)
+        }
         SignalEvents.ignoreBrokenPipes()
-        defer { signals.cancel() }
+        defer {
+            signals.cancel()
+            reloads.cancel()
+        }
         let socketName = inherited.map { "fd \($0) (socket activation)" } ?? config.socket
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
@@ -102,5 +110,31 @@ struct Daemon {
         let channel = try await server.start(host: host, port: port)
         logger.info("serving metrics", metadata: ["address": "\(config.metrics.address)"])
         return channel
+    }
+
+    /// SIGHUP: reads the config file again and applies what can change in a running daemon
+    /// (the log level); names every other changed setting, which takes a restart.
+    static func reload(current: DaemonConfig, path: String?, logger: Logger) {
+        let fresh: DaemonConfig
+        do {
+            fresh = try DaemonConfig.load(path: path)
+        } catch {
+            logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            return
+        }
+        if let level = Logger.Level(rawValue: fresh.logLevel) {
+            DaemonLogHandler.level.withLock { $0 = level }
+        }
+        var needRestart: [String] = []
+        if fresh.registry != current.registry { needRestart.append("registry") }
+        if fresh.cni != current.cni { needRestart.append("cni") }
+        if fresh.runtimes != current.runtimes { needRestart.append("runtimes") }
+        if fresh.timeouts != current.timeouts { needRestart.append("timeouts") }
+        if fresh.streaming != current.streaming { needRestart.append("streaming") }
+        if fresh.metrics != current.metrics { needRestart.append("metrics") }
+        logger.notice("configuration reloaded", metadata: [
+            "log_level": "\(fresh.logLevel)",
+            "needs_restart": "\(needRestart.isEmpty ? "nothing" : needRestart.joined(separator: ","))",
+        ])
     }
 }

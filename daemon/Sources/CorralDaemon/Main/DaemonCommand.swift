@@ -36,13 +36,12 @@ struct Serve: AsyncParsableCommand {
         if let state { daemonConfig.state = state }
         if let socket { daemonConfig.socket = socket }
         if let logLevel { daemonConfig.logLevel = logLevel }
-        guard let level = Logger.Level(rawValue: daemonConfig.logLevel) else {
-            throw ValidationError("log level \"\(daemonConfig.logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
-        }
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        try daemonConfig.validate(source: "flags")
+        let level = Logger.Level(rawValue: daemonConfig.logLevel) ?? .info
+        LoggingSystem.bootstrap { DaemonLogHandler(label: $0) }
         var logger = Logger(label: "corrald")
         logger.logLevel = level
-        try await Daemon(config: daemonConfig, logger: logger).run()
+        try await Daemon(config: daemonConfig, configPath: config, logger: logger).run()
     }
 }
 

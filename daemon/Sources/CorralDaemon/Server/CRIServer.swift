@@ -25,7 +25,10 @@ struct CRIServer {
         let transport = HTTP2ServerTransport.Posix(
             listeningSocketDescriptor: Int(listener),
             transportSecurity: .plaintext,
-            config: .defaults { $0.rpc.maxRequestPayloadSize = Self.maxMessageSize })
+            config: .defaults {
+                $0.rpc.maxRequestPayloadSize = Self.maxMessageSize
+                $0.channelDebuggingCallbacks.onAcceptTCPConnection = PingThrottleHandler.install
+            })
         return GRPCServer(transport: transport, services: services)
     }
 }
