@@ -68,7 +68,9 @@ extension CRIService {
             $0.network = .with {
                 $0.cniConfDir = settings.cniConfDir
                 $0.cniBinDirs = settings.cniBinDirs
-                $0.portMappings = config.portMappings.map { port in
+                // A mapping without a host port only documents the container's port (kubelet
+                // sends those); CNI's portmap refuses port 0, so, as containerd, leave them out.
+                $0.portMappings = config.portMappings.filter { $0.hostPort > 0 }.map { port in
                     .with {
                         $0.protocol = switch port.protocol {
                         case .udp: .udp
