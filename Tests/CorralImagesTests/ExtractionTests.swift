@@ -184,4 +184,31 @@ struct ExtractionTests {
         #expect(fileInfo(box.layer + "/d")!.st_mode & 0o777 == 0o700)
         #expect(fileType(box.layer + "/e") == S_IFLNK)
     }
+
+    @Test("replacing entries below the top keeps later members in the right place")
+    func nestedReplacement() throws {
+        let box = try ExtractionSandbox("nested-replace")
+        defer { box.remove() }
+        var tar = TarWriter()
+        tar.directory("d/e")
+        tar.file("d/e/x", "x")
+        tar.symlink("d/e", to: "../f")
+        tar.file("d/e2", "e2")
+        tar.directory("real")
+        tar.symlink("top/a", to: "../real")
+        tar.file("top/a/b", "through the link")
+        tar.directory("top/a")
+        tar.file("top/a/c", "in the new directory")
+        tar.file("top/.wh.gone", "")
+        tar.file("top/after", "after")
+        try box.unpack(tar.finished())
+        #expect(fileType(box.layer + "/d/e") == S_IFLNK)
+        #expect(readText(box.layer + "/d/e2") == "e2")
+        #expect(readText(box.layer + "/real/b") == "through the link")
+        #expect(fileType(box.layer + "/top/a") == S_IFDIR)
+        #expect(readText(box.layer + "/top/a/c") == "in the new directory")
+        #expect(fileInfo(box.layer + "/real/c") == nil)
+        #expect(fileType(box.layer + "/top/gone") == S_IFCHR)
+        #expect(readText(box.layer + "/top/after") == "after")
+    }
 }

@@ -57,7 +57,7 @@ struct RegistryPullTests {
                 try await store.pull("nothing/here:v1", auth: nil)
             } throws: { error in
                 guard case ImageError.notFound(let what) = error else { return false }
-                return what.contains("manifest unknown")
+                return "\(error)" == "image \"docker.io/nothing/here:v1\" not found" && what == "docker.io/nothing/here:v1"
             }
         }
     }
@@ -130,6 +130,72 @@ struct RegistryPullTests {
             #expect(store.list().count == 1)
             #expect(try FileSystem.listDirectory(dir.path + "/root/snapshots").count == 2)
             #expect(try FileSystem.listDirectory(dir.path + "/root/content/ingest").isEmpty)
+        }
+    }
+}
+
+/// HTTPS registries: verified against the system CAs by default, a CA file, no verification,
+/// client certificates, all per host.
+@Suite("Pulling over TLS", .serialized)
+struct RegistryTLSTests {
+    func pushedBusybox(_ registry: DockerRegistry, _ dir: TemporaryDirectory) async throws {
+        let layout = try LayoutBuilder(path: dir.path + "/layout")
+        let (manifest, _) = try await layout.image(layers: [try LayoutBuilder.busyboxLayer()], refName: "latest")
+        try layout.index([manifest])
+        try await registry.push(layout: layout.path, tag: "latest", to: "team/tls:1")
+    }
+
+    @Test("an unknown CA fails at once; a CA file or skipping verification works")
+    func serverCertificates() async throws {
+        let registry = try await DockerRegistry(tls: true)
+        defer { registry.stop() }
+        let dir = try TemporaryDirectory("tls")
+        defer { dir.remove() }
+        try await pushedBusybox(registry, dir)
+        let certs = try #require(registry.certificates)
+        let ref = registry.address + "/team/tls:1"
+
+        try await withStore(root: dir.path + "/root", registry: RegistryConfiguration()) { store in
+            let started = ContinuousClock.now
+            await #expect {
+                try await store.pull(ref, auth: nil)
+            } throws: { error in
+                "\(error)".contains("CERTIFICATE_VERIFY_FAILED") && "\(error)".contains("ca_file")
+            }
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+        for settings in [RegistryConfiguration.Host(caFile: certs.caCert), RegistryConfiguration.Host(insecureSkipVerify: true)] {
+            try await withStore(root: dir.path + "/root", registry: RegistryConfiguration(hosts: [registry.address: settings])) { store in
+                let image = try await store.pull(ref, auth: nil)
+                #expect(image.repoTags == [ref])
+                try store.remove(image.id)
+            }
+        }
+        // A mirror endpoint takes the settings of its own host.
+        let mirrored = RegistryConfiguration(mirrors: ["docker.io": .init(endpoints: ["https://" + registry.address], upstream: false)],
+                                             hosts: [registry.address: .init(caFile: certs.caCert)])
+        try await withStore(root: dir.path + "/root", registry: mirrored) { store in
+            let image = try await store.pull("team/tls:1", auth: nil)
+            #expect(image.repoTags == ["docker.io/team/tls:1"])
+        }
+    }
+
+    @Test("a registry that wants a client certificate gets the configured one")
+    func clientCertificates() async throws {
+        let registry = try await DockerRegistry(tls: true, clientCertificates: true)
+        defer { registry.stop() }
+        let dir = try TemporaryDirectory("mtls")
+        defer { dir.remove() }
+        try await pushedBusybox(registry, dir)
+        let certs = try #require(registry.certificates)
+        let ref = registry.address + "/team/tls:1"
+        try await withStore(root: dir.path + "/root", registry: RegistryConfiguration(hosts: [registry.address: .init(caFile: certs.caCert)])) { store in
+            await #expect(throws: (any Error).self) { try await store.pull(ref, auth: nil) }
+        }
+        let withClient = RegistryConfiguration(hosts: [registry.address: .init(caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey)])
+        try await withStore(root: dir.path + "/root", registry: withClient) { store in
+            let image = try await store.pull(ref, auth: nil)
+            #expect(image.repoTags == [ref])
         }
     }
 }

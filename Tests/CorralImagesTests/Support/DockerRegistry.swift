@@ -11,9 +11,30 @@ final class DockerRegistry: @unchecked Sendable {
     let dir: TemporaryDirectory
     var address: String { "127.0.0.1:\(port)" }
 
-    init() async throws {
+    let certificates: TestCertificates?
+
+    /// With `tls`, the registry speaks HTTPS with a certificate from a CA of its own, and with
+    /// `clientCertificates` it wants a client certificate from that CA as well.
+    init(tls: Bool = false, clientCertificates: Bool = false) async throws {
         dir = try TemporaryDirectory("registry")
         port = try TCP.freePort()
+        certificates = tls ? try await TestCertificates.make(in: dir.path + "/certs") : nil
+        var tlsConfig = ""
+        if let certificates {
+            tlsConfig = """
+
+                  tls:
+                    certificate: \(certificates.serverCert)
+                    key: \(certificates.serverKey)
+                """
+            if clientCertificates {
+                tlsConfig += """
+
+                        clientcas:
+                          - \(certificates.caCert)
+                    """
+            }
+        }
         let config = """
             version: 0.1
             log:
@@ -26,7 +47,7 @@ final class DockerRegistry: @unchecked Sendable {
               delete:
                 enabled: true
             http:
-              addr: 127.0.0.1:\(port)
+              addr: 127.0.0.1:\(port)\(tlsConfig)
             """
         try dir.write("config.yml", Array(config.utf8))
         let log = try FileDescriptor.open(dir.path + "/registry.log", O_WRONLY | O_CREAT | O_TRUNC)
@@ -45,6 +66,7 @@ final class DockerRegistry: @unchecked Sendable {
     /// Copies an image from an OCI layout into the registry with skopeo.
     func push(layout: String, tag: String, to repository: String, all: Bool = false) async throws {
         var arguments = ["copy", "--quiet", "--dest-tls-verify=false"]
+        if let certificates { arguments.append("--dest-cert-dir=" + certificates.clientDir) }
         if all { arguments.append("--all") }
         arguments += ["oci:\(layout):\(tag)", "docker://\(address)/\(repository)"]
         try await Tool.run("/usr/bin/skopeo", arguments)

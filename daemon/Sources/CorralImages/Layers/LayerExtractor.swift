@@ -67,8 +67,10 @@ final class LayerExtractor {
         }
         if entry.kind == .hardLink && ScopedRoot.clean(entry.linkName) == components + [name] { return }
         do {
-            let dir = try root.directory(components, create: true)
-            try clear(dir, name, keepingDirectory: entry.kind == .directory)
+            var dir = try root.directory(components, create: true)
+            if try clear(dir, name, keepingDirectory: entry.kind == .directory) {
+                dir = try root.directory(components, create: true)
+            }
             switch entry.kind {
             case .directory:
                 try At.makeDirectory(dir, name, mode: 0o700)
@@ -212,9 +214,9 @@ final class LayerExtractor {
             let hidden = Array(name.dropFirst(LayerExtractor.whiteoutPrefix.count))
             // Other `.wh..wh.` names are AUFS bookkeeping, meaningless to overlay.
             if hidden.isEmpty || hidden.starts(with: LayerExtractor.whiteoutPrefix) { return }
-            try clear(dir, hidden, keepingDirectory: false)
-            try At.makeNode(dir, hidden, mode: S_IFCHR | 0o000, device: 0)
-            try own(dir, hidden, entry)
+            let parent = try clear(dir, hidden, keepingDirectory: false) ? try root.directory(components, create: true) : dir
+            try At.makeNode(parent, hidden, mode: S_IFCHR | 0o000, device: 0)
+            try own(parent, hidden, entry)
             inodes += 1
         } catch let error as SystemError {
             throw .invalidImage("layer whiteout \"\(entry.pathText)\": \(error)")
@@ -226,16 +228,19 @@ final class LayerExtractor {
     }
 
     /// Makes room for a new member: whatever was there goes, except a directory that stays one.
-    private func clear(_ dir: Int32, _ name: [UInt8], keepingDirectory: Bool) throws {
-        guard let info = try At.lstat(dir, name) else { return }
+    /// Whatever went may be a directory or symlink that a cached resolution went through, so
+    /// the cache is dropped, `dir` with it when it was the cached one: true says to resolve again.
+    private func clear(_ dir: Int32, _ name: [UInt8], keepingDirectory: Bool) throws -> Bool {
+        guard let info = try At.lstat(dir, name) else { return false }
+        if (info.st_mode & S_IFMT) == S_IFDIR && keepingDirectory { return false }
+        defer { root.invalidate() }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            if keepingDirectory { return }
             FileSystem.removeTree("/proc/self/fd/\(dir)/\(At.text(name))")
-            root.invalidate()
             if try At.lstat(dir, name) != nil { throw SystemError("remove", At.text(name), errno: ENOTEMPTY) }
         } else {
             try At.unlink(dir, name)
         }
+        return true
     }
 
     private func own(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry) throws(SystemError) {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import OCISpec
 import Synchronization
 
@@ -39,7 +40,7 @@ struct RegistryRepository: Sendable {
                     if error is NIOTooManyBytesError { throw ImageError.invalidImage("\(what): manifest larger than 8 MiB") }
                     throw error
                 }
-                try check(response, body: body, what: what)
+                try check(response, body: body, what: what, isManifest: true)
                 let bytes = Array(buffer: body)
                 let digest = Digest.of(bytes)
                 if let expected, digest != expected {
@@ -84,7 +85,7 @@ struct RegistryRepository: Sendable {
                     throw ImageError.unreachable("\(what): server refused to resume")
                 default:
                     let body = try? await response.body.collect(upTo: 64 << 10)
-                    try check(response, body: body ?? ByteBuffer(), what: what)
+                    try check(response, body: body ?? ByteBuffer(), what: what, isManifest: false)
                 }
                 do {
                     for try await chunk in response.body {
@@ -106,12 +107,15 @@ struct RegistryRepository: Sendable {
     }
 
     /// Turns a failed answer into the error to show.
-    private func check(_ response: HTTPClientResponse, body: ByteBuffer, what: String) throws {
+    private func check(_ response: HTTPClientResponse, body: ByteBuffer, what: String, isManifest: Bool) throws {
         let code = Int(response.status.code)
         guard !(200..<300).contains(code) else { return }
         let message = RegistryClient.errorMessage(body)
         switch code {
-        case 404: throw ImageError.notFound("\(what): \(message)")
+        case 404 where isManifest:
+            client.logger.debug("manifest not found", metadata: ["what": "\(what)", "registry": "\(message)"])
+            throw ImageError.notFound(what)
+        case 404: throw ImageError.registry(status: 404, message: "\(what) is missing from the registry (\(message))")
         case 401, 403: throw ImageError.registry(status: code, message: "\(what): access denied (\(message))")
         default: throw ImageError.registry(status: code, message: "\(what): \(message)")
         }
@@ -158,6 +162,10 @@ struct RegistryRepository: Sendable {
     /// Transport errors come out of NIO in its own words; say which endpoint was unreachable.
     static func describe(_ error: any Error, what: String, endpoints: [RegistryEndpoint]) -> any Error {
         if error is ImageError { return error }
+        if error is NIOSSLError || error is BoringSSLError {
+            return ImageError.unreachable("\(what): TLS with \(endpoints.map(\.base).joined(separator: ", ")) failed: \(error) "
+                                          + "(a registry with a private CA needs ca_file, or insecure_skip_verify, in its host settings)")
+        }
         return ImageError.unreachable("\(what): cannot reach \(endpoints.map(\.base).joined(separator: ", ")): \(error)")
     }
 }
