@@ -356,3 +356,51 @@ int ccorral_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
 int ccorral_single_malloc_arena(void) { return mallopt(M_ARENA_MAX, 1); }
 int ccorral_malloc_trim(void) { return malloc_trim(0); }
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+struct netns_connect_request {
+    const char *netns_path;
+    int port;
+    int fd;
+    int error;
+};
+
+static void *netns_connect_thread(void *argument) {
+    struct netns_connect_request *request = argument;
+    int ns = open(request->netns_path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
+        request->error = errno;
+        if (ns >= 0) close(ns);
+        return NULL;
+    }
+    close(ns);
+    // localhost as the pod sees it: IPv4 first, then IPv6, as kubelet's port-forward does.
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)request->port)};
+    v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&v4, sizeof(v4)) == 0) {
+        request->fd = fd;
+        return NULL;
+    }
+    int saved = errno;
+    if (fd >= 0) close(fd);
+    fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)request->port)};
+    v6.sin6_addr = in6addr_loopback;
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&v6, sizeof(v6)) == 0) {
+        request->fd = fd;
+        return NULL;
+    }
+    if (fd >= 0) close(fd);
+    request->error = saved;
+    return NULL;
+}
+
+int ccorral_connect_in_netns(const char *netns_path, int port) {
+    struct netns_connect_request request = {netns_path, port, -1, 0};
+    // The socket keeps the namespace it was made in; the thread that entered it just ends.
+    if (run_on_throwaway_thread(netns_connect_thread, &request, &request.error) < 0) return -1;
+    return request.fd;
+}

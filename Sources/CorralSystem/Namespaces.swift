@@ -99,3 +99,14 @@ public enum Terminal {
         guard ccorral_set_window_size(master.rawValue, rows, columns) == 0 else { throw SystemError("ioctl(TIOCSWINSZ)") }
     }
 }
+
+extension Namespaces {
+    /// A TCP connection to localhost:`port` as seen from inside the network namespace at
+    /// `path` (a pod's pinned netns): what port-forward reaches. No thread of the caller's
+    /// changes namespace.
+    public static func connectToLocalhost(port: Int32, inNetworkNamespace path: String) throws(SystemError) -> FileDescriptor {
+        let fd = ccorral_connect_in_netns(path, port)
+        guard fd >= 0 else { throw SystemError("connect to localhost:\(port) in", path) }
+        return FileDescriptor(rawValue: fd)
+    }
+}

@@ -54,6 +54,10 @@ int ccorral_flock_exclusive(int fd);
 // CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS), set `hostname` in a new UTS namespace, and
 // bind-mount /proc/thread-self/ns/{net,ipc,uts} onto the given existing files (NULL: skip).
 // Returns 0, or -1 with errno from the step that failed.
+// Connects to localhost:port inside the network namespace at netns_path (on a throwaway
+// thread); the connected socket, or -1 with errno.
+int ccorral_connect_in_netns(const char *netns_path, int port);
+
 int ccorral_pin_namespaces(int flags, const char *hostname,
                            const char *net_path, const char *ipc_path, const char *uts_path);
 int ccorral_unmount_detach(const char *path);

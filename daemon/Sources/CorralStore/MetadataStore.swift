@@ -62,8 +62,13 @@ public final class MetadataStore: Sendable {
 
     /// Several changes as one transaction: all of them are kept, or none (the body threw).
     public func transaction<T>(_ body: (borrowing StoreTransaction) throws(StoreError) -> T) throws(StoreError) -> T {
+        // The transaction is bound to a local first: constructing the non-copyable value
+        // inline as the borrowed argument crashes the 6.3 optimizer (release builds).
         try mappingErrors {
-            try pool.write { db in try body(StoreTransaction(db: db)) }
+            try pool.write { db in
+                let transaction = StoreTransaction(db: db)
+                return try body(transaction)
+            }
         }
     }
 

@@ -43,7 +43,7 @@ extension CRIService {
                                                 timeout: max(settings.timeouts.call, .seconds(60)))
             let startedAt = started.hasStartedAt ? Self.nanos(started.startedAt) : Self.now
             try await registry.update(container: container.id) {
-                $0.startedAt = startedAt
+                $0.startedAt = $0.finishedAt > 0 ? min(startedAt, $0.finishedAt) : startedAt
                 $0.pid = started.pid
                 // The exit may already have been seen (a container that ends at once).
                 if $0.state == .containerCreated { $0.state = .containerRunning }

@@ -36,7 +36,9 @@ struct ContainerEntry: Sendable {
     mutating func exited(code: Int32, at time: Int64, oomKilled: Bool) {
         state = .containerExited
         exitCode = code
-        finishedAt = time
+        // The shim stamps the start after runc returns; a process that ends at once may be
+        // reaped before that. kubelet expects finished ≥ started.
+        finishedAt = max(time, startedAt)
         if oomKilled {
             reason = "OOMKilled"
         } else if reason.isEmpty {

@@ -1,0 +1,53 @@
+import CorralSystem
+import Foundation
+
+/// Bytes between a descriptor (a FIFO to a shim, a socket into a pod) and async code. Each
+/// reader runs on a thread of its own, because these reads block and the concurrency pool
+/// must never wait on them.
+enum FDStreams {
+    /// Everything read from `fd` until EOF or an error, in chunks; closes `fd` at the end.
+    static func chunks(of fd: FileDescriptor, chunkSize: Int = 32 << 10) -> AsyncStream<[UInt8]> {
+        AsyncStream { continuation in
+            BlockingWork.start {
+                while true {
+                    guard let chunk = try? fd.read(upTo: chunkSize), !chunk.isEmpty else { break }
+                    if case .terminated = continuation.yield(chunk) { break }
+                }
+                fd.close()
+                continuation.finish()
+            }
+        }
+    }
+
+    /// Writes every chunk of `source` to `fd` (on a thread: a FIFO's reader may be slow), then
+    /// runs `done` (close it, or tell the shim stdin is closed).
+    static func drain(_ source: AsyncStream<[UInt8]>, into fd: FileDescriptor) async {
+        for await chunk in source {
+            let written = await BlockingWork.run { (try? fd.writeAll(chunk)) != nil }
+            if !written { break }
+        }
+    }
+
+    /// Makes a FIFO; the shim opens the other end by its path.
+    static func makeFIFO(_ path: String) throws(CRIError) {
+        guard mkfifo(path, 0o600) == 0 else {
+            throw .internalError("mkfifo \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Opens our end of a FIFO without waiting for the shim's: reading ends open non-blocking,
+    /// then blocking again, so reads wait for data and see EOF once every writer has gone.
+    static func openForReading(_ path: String) throws(CRIError) -> FileDescriptor {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw .internalError("open \(path): \(String(cString: strerror(errno)))") }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Our writing end: read-write, so the open never waits for the shim to open its end.
+    static func openForWriting(_ path: String) throws(CRIError) -> FileDescriptor {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw .internalError("open \(path): \(String(cString: strerror(errno)))") }
+        return FileDescriptor(rawValue: fd)
+    }
+}
