@@ -31,6 +31,41 @@ public enum WorkingSet {
         _ = ccorral_single_malloc_arena()
     }
 
+    /// Drops the clean, read-only pages of every mapped file — the executable and the shared
+    /// libraries (the Swift runtime, Foundation, …) — from the page tables. A mapping that
+    /// holds a written page (relocated data made read-only afterwards, RELRO) is left alone:
+    /// only pages that equal the file's are dropped, so nothing can be lost; what is used again
+    /// comes back from the page cache.
+    @discardableResult
+    public static func releaseCleanFilePages() -> Int {
+        guard let smaps = try? FileSystem.readText("/proc/self/smaps") else { return 0 }
+        var released = 0
+        var candidate: (start: UInt, end: UInt)?
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), !first.hasSuffix(":") {
+                candidate = nil
+                let bounds = first.split(separator: "-")
+                guard fields.count >= 6, fields[5].hasPrefix("/"), !fields[1].contains("w"), bounds.count == 2,
+                      let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16) else { continue }
+                candidate = (start, end)
+            } else if let range = candidate, fields.first == "Private_Dirty:" {
+                candidate = nil
+                guard fields.count >= 2, fields[1] == "0",
+                      let address = UnsafeMutableRawPointer(bitPattern: range.start) else { continue }
+                if madvise(address, Int(range.end - range.start), MADV_DONTNEED) == 0 {
+                    released += Int(range.end - range.start)
+                }
+            }
+        }
+        return released
+    }
+
+    /// Gives free heap pages back to the kernel.
+    public static func returnFreeHeap() {
+        _ = ccorral_malloc_trim()
+    }
+
     /// Gives free heap pages back to the kernel and drops the image's read-only pages: for a
     /// process that has gone idle after work.
     public static func trim() {

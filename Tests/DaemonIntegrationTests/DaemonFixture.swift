@@ -5,6 +5,7 @@ import CorralSystem
 import Foundation
 import GRPCNIOTransportHTTP2Posix
 import Logging
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -125,7 +126,16 @@ final class DaemonFixture: @unchecked Sendable {
         client = nil
         guard pid > 0 else { return }
         kill(pid, SIGTERM)
-        _ = await BlockingWork.run { [pid] in try? ProcessControl.wait(for: pid) }
+        // A daemon that does not stop within 15 s fails the test instead of hanging it.
+        var status: Int32 = 0
+        for _ in 0..<300 where waitpid(pid, &status, WNOHANG) == 0 {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if waitpid(pid, &status, WNOHANG) == 0 {
+            Issue.record("corrald did not stop within 15 s of SIGTERM")
+            kill(pid, SIGKILL)
+            _ = await BlockingWork.run { [pid] in try? ProcessControl.wait(for: pid) }
+        }
         pid = 0
     }
 

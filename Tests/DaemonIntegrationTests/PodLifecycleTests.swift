@@ -105,6 +105,47 @@ struct PodLifecycleTests {
         }
     }
 
+    @Test("stats of containers and pods, resources updated through runc, a rotated log reopened")
+    func statsResourcesAndLogs() async throws {
+        try await DaemonFixture.with { daemon in
+            let pod = try await daemon.runPod("busy")
+            let ctr = try await daemon.runContainer(pod: pod, "worker", ["sh", "-c", "while true; do echo tick; sleep 0.2; done"])
+            try await Task.sleep(for: .milliseconds(500))
+            let stats = try await daemon.runtime.containerStats(.with { $0.containerID = ctr }).stats
+            #expect(stats.attributes.id == ctr)
+            #expect(stats.cpu.usageCoreNanoSeconds.value > 0)
+            #expect(stats.memory.workingSetBytes.value > 0)
+            let listed = try await daemon.runtime.listContainerStats(.with { $0.filter.podSandboxID = pod })
+            #expect(listed.stats.map(\.attributes.id) == [ctr])
+            let podStats = try await daemon.runtime.podSandboxStats(.with { $0.podSandboxID = pod }).stats
+            #expect(podStats.attributes.id == pod)
+            #expect(podStats.linux.containers.map(\.attributes.id) == [ctr])
+
+            _ = try await daemon.runtime.updateContainerResources(.with {
+                $0.containerID = ctr
+                $0.linux.memoryLimitInBytes = 64 << 20
+                $0.linux.cpuShares = 512
+            })
+            let status = try await daemon.containerState(ctr)
+            #expect(status.resources.linux.memoryLimitInBytes == 64 << 20)
+            let exec = try await daemon.runtime.execSync(.with {
+                $0.containerID = ctr
+                $0.cmd = ["cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+                $0.timeout = 10
+            })
+            let limit = String(decoding: exec.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !limit.isEmpty { #expect(limit == String(64 << 20)) }
+
+            // kubelet's rotation: rename, then ReopenContainerLog; new lines go to a new file.
+            let log = status.logPath
+            try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+            _ = try await daemon.runtime.reopenContainerLog(.with { $0.containerID = ctr })
+            try await Task.sleep(for: .milliseconds(600))
+            let fresh = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(fresh.contains("stdout F tick"))
+        }
+    }
+
     @Test("list filters: id prefix, state, labels; a pod's name is reserved until removal")
     func listingAndNames() async throws {
         try await DaemonFixture.with { daemon in

@@ -47,19 +47,18 @@ struct Daemon {
             ImageServiceHandler(service: service, instrumentation: instrumentation),
         ]).makeServer(inherited: inherited)
 
-        let signals = try SignalEvents([SIGTERM, SIGINT], queue: .global()) { signal in
+        // One SignalEvents for all three: the signal pipe behind it is process-wide.
+        let signals = try SignalEvents([SIGTERM, SIGINT, SIGHUP], queue: .global()) { [config, configPath, logger] signal in
+            if signal == SIGHUP {
+                Self.reload(current: config, path: configPath, logger: logger)
+                return
+            }
             logger.info("stopping on signal", metadata: ["signal": "\(signal)"])
             Systemd.notify("STOPPING=1")
             server.beginGracefulShutdown()
         }
-        let reloads = try SignalEvents([SIGHUP], queue: .global()) { [config, configPath, logger] _ in
-            Self.reload(current: config, path: configPath, logger: logger)
-        }
         SignalEvents.ignoreBrokenPipes()
-        defer {
-            signals.cancel()
-            reloads.cancel()
-        }
+        defer { signals.cancel() }
         let socketName = inherited.map { "fd \($0) (socket activation)" } ?? config.socket
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
@@ -68,10 +67,11 @@ struct Daemon {
                 Systemd.notify("READY=1\nSTATUS=serving the CRI; \(pods) pods recovered")
                 logger.info("serving the CRI", metadata: ["socket": "\(socketName)", "root": "\(config.root)",
                                                           "state": "\(config.state)", "shim": "\(launcher.binary)"])
-                if let interval = Systemd.watchdogInterval {
-                    await Self.keepWatchdog(every: interval, registry: registry)
-                }
             }
+            if let interval = Systemd.watchdogInterval {
+                group.addTask { await Self.keepWatchdog(every: interval, registry: registry) }
+            }
+            group.addTask { await Self.trimWhenIdle(instrumentation) }
             try await server.serve()
             group.cancelAll()
         }
@@ -136,5 +136,21 @@ struct Daemon {
             "log_level": "\(fresh.logLevel)",
             "needs_restart": "\(needRestart.isEmpty ? "nothing" : needRestart.joined(separator: ","))",
         ])
+    }
+
+    /// Once start-up is over, and again after each busy spell, gives back what an idle daemon
+    /// does not use: free heap, and the clean pages of its code and libraries (start-up faults in
+    /// far more of them than serving needs; used ones come back from the page cache).
+    static func trimWhenIdle(_ instrumentation: Instrumentation, quiet: Duration = .seconds(10)) async {
+        var trimmedAfter: UInt64 = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(2))
+            let last = instrumentation.lastRequest.load(ordering: .relaxed)
+            let quietNanos = UInt64(quiet.components.seconds) * 1_000_000_000
+            guard trimmedAfter == 0 || last > trimmedAfter, Clock.monotonicNanos &- last >= quietNanos || last == 0 else { continue }
+            WorkingSet.returnFreeHeap()
+            WorkingSet.releaseCleanFilePages()
+            trimmedAfter = max(last, 1)
+        }
     }
 }

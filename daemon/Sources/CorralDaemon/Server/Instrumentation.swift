@@ -1,3 +1,4 @@
+import CorralSystem
 import GRPCCore
 import Logging
 import Metrics
@@ -9,6 +10,8 @@ import Synchronization
 final class Instrumentation: Sendable {
     let logger: Logger
     private let nextRequest = Atomic<UInt64>(0)
+    /// When the last call started (monotonic ns): the idle trimmer waits for quiet.
+    let lastRequest = Atomic<UInt64>(0)
 
     init(logger: Logger) {
         self.logger = logger
@@ -17,6 +20,7 @@ final class Instrumentation: Sendable {
     func run<Response: Sendable>(_ method: String, _ ids: KeyValuePairs<String, String> = [:],
                                  _ body: () async throws -> Response) async throws -> Response {
         let requestID = nextRequest.add(1, ordering: .relaxed).newValue
+        lastRequest.store(Clock.monotonicNanos, ordering: .relaxed)
         var metadata: Logger.Metadata = ["rpc": "\(method)", "request": "\(requestID)"]
         for (key, value) in ids where !value.isEmpty { metadata[key] = "\(value)" }
         logger.debug("request", metadata: metadata)
