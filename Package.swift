@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(name: "CorralImagesTests", dependencies: ["CorralImages", "OCISpec", "CorralSystem"],
                     path: "Tests/CorralImagesTests"),
         .testTarget(name: "CorralStreamingTests",
-                    dependencies: ["CorralStreaming", "CZlib",
+                    dependencies: ["CorralStreaming", "CZlib", "CorralSystem",
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio"),
                                    .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -88,10 +88,17 @@ final class StreamingHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 return respond(context: context, status: .forbidden,
                                message: "unable to upgrade: no supported WebSocket subprotocol requested")
             }
-            upgradeWebSocket(context: context, head: head, subprotocol: subprotocol,
-                             readable: WebSocketRemoteCommandSession.readableChannels(command.options)) { connection in
-                await WebSocketRemoteCommandSession(connection: connection, version: subprotocol.version, command: command,
-                                                    backend: server.backend, drain: configuration.closeDrainTimeout).run()
+            upgradeWebSocket(context: context, head: head, subprotocol: subprotocol) { context in
+                let handler = WebSocketChannelHandler(
+                    encoding: subprotocol.encoding, closeSignal: subprotocol.version == .v5,
+                    readableChannels: WebSocketRemoteCommandSession.readableChannels(command.options),
+                    inboundHighWater: configuration.inboundHighWater, eventLoop: context.eventLoop, logger: server.logger)
+                let connection = WebSocketConnection(channel: context.channel, inbound: handler.readable,
+                                                     handler: NIOLoopBound(handler, eventLoop: context.eventLoop))
+                return ([handler], {
+                    await WebSocketRemoteCommandSession(connection: connection, version: subprotocol.version, command: command,
+                                                        backend: server.backend, drain: configuration.closeDrainTimeout).run()
+                })
             }
         } else {
             let supported = RemoteCommandProtocol.spdy.map(\.rawValue)
@@ -116,21 +123,39 @@ final class StreamingHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 return respond(context: context, status: .badRequest, message: "unable to parse the port query parameter")
             }
             let ports = request.ports.isEmpty ? queryPorts : request.ports
-            guard !ports.isEmpty, ports.count <= 127 else {
-                return respond(context: context, status: .badRequest,
-                               message: ports.isEmpty ? "query parameter \"port\" is required" : "too many ports")
-            }
             guard let subprotocol = WebSocketSubprotocol.negotiate(
                 offered: head.headers["Sec-WebSocket-Protocol"], supported: WebSocketSubprotocol.portForward, fallback: .v4)
             else {
                 return respond(context: context, status: .forbidden,
                                message: "unable to upgrade: no supported WebSocket subprotocol requested")
             }
-            upgradeWebSocket(context: context, head: head, subprotocol: subprotocol,
-                             readable: WebSocketPortForwardSession.readableChannels(portCount: ports.count)) { connection in
-                await WebSocketPortForwardSession(connection: connection, ports: ports, podSandboxID: request.podSandboxID,
-                                                  backend: server.backend, drain: configuration.closeDrainTimeout,
-                                                  logger: server.logger).run()
+            if subprotocol == WebSocketSubprotocol.spdyTunnel {
+                // SPDY inside the WebSocket: ports come with each stream, as over plain SPDY.
+                return upgradeWebSocket(context: context, head: head, subprotocol: subprotocol) { context in
+                    let (handlers, start) = try self.spdySession(context: context, accept: SPDYPortForwardSession.accepts) { connection, streams in
+                        await SPDYPortForwardSession(connection: connection, streams: streams, podSandboxID: request.podSandboxID,
+                                                     backend: server.backend, creationTimeout: configuration.streamCreationTimeout,
+                                                     drain: configuration.closeDrainTimeout, logger: server.logger).run()
+                    }
+                    return ([WebSocketTunnelHandler()] + handlers, start)
+                }
+            }
+            guard !ports.isEmpty, ports.count <= 127 else {
+                return respond(context: context, status: .badRequest,
+                               message: ports.isEmpty ? "query parameter \"port\" is required" : "too many ports")
+            }
+            upgradeWebSocket(context: context, head: head, subprotocol: subprotocol) { context in
+                let handler = WebSocketChannelHandler(
+                    encoding: subprotocol.encoding, closeSignal: false,
+                    readableChannels: WebSocketPortForwardSession.readableChannels(portCount: ports.count),
+                    inboundHighWater: configuration.inboundHighWater, eventLoop: context.eventLoop, logger: server.logger)
+                let connection = WebSocketConnection(channel: context.channel, inbound: handler.readable,
+                                                     handler: NIOLoopBound(handler, eventLoop: context.eventLoop))
+                return ([handler], {
+                    await WebSocketPortForwardSession(connection: connection, ports: ports, podSandboxID: request.podSandboxID,
+                                                      backend: server.backend, drain: configuration.closeDrainTimeout,
+                                                      logger: server.logger).run()
+                })
             }
         } else {
             guard let chosen = negotiateSPDY(context: context, head: head, supported: PortForwardProtocol.spdy) else { return }
@@ -169,12 +194,9 @@ final class StreamingHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
 
     private func upgradeSPDY(context: ChannelHandlerContext, chosen: String, accept: @escaping @Sendable (SPDYHeaders) -> Bool,
                              session: @escaping @Sendable (SPDYConnection, AsyncStream<SPDYStream>) async -> Void) {
-        let configuration = server.configuration
-        let frameDecoder: SPDYFrameDecoder
-        let frameEncoder: SPDYFrameEncoder
+        let built: (handlers: [any ChannelHandler], start: @Sendable () async -> Void)
         do {
-            frameDecoder = try SPDYFrameDecoder(maxPayload: configuration.maxSPDYFrame, maxHeaderBlock: configuration.maxHeaderBlock)
-            frameEncoder = try SPDYFrameEncoder()
+            built = try spdySession(context: context, accept: accept, session: session)
         } catch {
             return respond(context: context, status: .internalServerError, message: "unable to upgrade: \(error)")
         }
@@ -185,66 +207,77 @@ final class StreamingHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))),
                       promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if swapPipeline(context: context, to: built.handlers) {
+            server.sessions.start(on: context.channel, built.start)
+        }
+    }
 
+    /// The handlers of a SPDY connection on this channel, and its session.
+    private func spdySession(context: ChannelHandlerContext, accept: @escaping @Sendable (SPDYHeaders) -> Bool,
+                             session: @escaping @Sendable (SPDYConnection, AsyncStream<SPDYStream>) async -> Void) throws
+        -> (handlers: [any ChannelHandler], start: @Sendable () async -> Void) {
+        let configuration = server.configuration
+        let frameDecoder = try SPDYFrameDecoder(maxPayload: configuration.maxSPDYFrame, maxHeaderBlock: configuration.maxHeaderBlock)
+        let frameEncoder = try SPDYFrameEncoder()
         let (streams, continuation) = AsyncStream.makeStream(of: SPDYStream.self)
         let handler = SPDYConnectionHandler(accept: accept, newStreams: continuation,
                                             inboundHighWater: configuration.inboundHighWater, logger: server.logger)
         let connection = SPDYConnection(channel: context.channel, handler: NIOLoopBound(handler, eventLoop: context.eventLoop))
         handler.connection = connection
-        let added = swapPipeline(context: context, to: [ByteToMessageHandler(frameDecoder), MessageToByteHandler(frameEncoder), handler])
-        guard added else { return }
-        server.sessions.start(on: context.channel) { await session(connection, streams) }
+        return ([ByteToMessageHandler(frameDecoder), MessageToByteHandler(frameEncoder), handler], { await session(connection, streams) })
     }
 
     // MARK: WebSocket
 
-    private func upgradeWebSocket(context: ChannelHandlerContext, head: HTTPRequestHead, subprotocol: WebSocketSubprotocol,
-                                  readable: [UInt8], session: @escaping @Sendable (WebSocketConnection) async -> Void) {
-        let configuration = server.configuration
+    /// Answers the WebSocket handshake, then puts the frame codec and what `build` makes for
+    /// the subprotocol in place of HTTP, and starts the session `build` returned.
+    private func upgradeWebSocket(
+        context: ChannelHandlerContext, head: HTTPRequestHead, subprotocol: WebSocketSubprotocol,
+        build: @escaping (ChannelHandlerContext) throws -> (handlers: [any ChannelHandler], start: @Sendable () async -> Void)
+    ) {
         let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: configuration.maxWebSocketMessage, automaticErrorHandling: false,
+            maxFrameSize: server.configuration.maxWebSocketMessage, automaticErrorHandling: false,
             shouldUpgrade: { channel, _ in
                 var headers = HTTPHeaders()
                 if let name = subprotocol.name { headers.add(name: "Sec-WebSocket-Protocol", value: name) }
                 return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() })
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         upgrader.buildUpgradeResponse(channel: context.channel, upgradeRequest: head, initialResponseHeaders: HTTPHeaders())
-            .whenComplete { result in
-                let (handler, context) = bound.value
+            .assumeIsolated().whenComplete { result in
                 switch result {
                 case .failure:
-                    handler.respond(context: context, status: .badRequest, message: "unable to upgrade: bad WebSocket handshake")
+                    self.respond(context: context, status: .badRequest, message: "unable to upgrade: bad WebSocket handshake")
                 case .success(let headers):
-                    handler.finishWebSocketUpgrade(context: context, headers: headers, subprotocol: subprotocol,
-                                                   readable: readable, session: session)
+                    self.finishWebSocketUpgrade(context: context, headers: headers, build: build)
                 }
             }
     }
 
-    private func finishWebSocketUpgrade(context: ChannelHandlerContext, headers: HTTPHeaders, subprotocol: WebSocketSubprotocol,
-                                        readable: [UInt8], session: @escaping @Sendable (WebSocketConnection) async -> Void) {
+    private func finishWebSocketUpgrade(
+        context: ChannelHandlerContext, headers: HTTPHeaders,
+        build: (ChannelHandlerContext) throws -> (handlers: [any ChannelHandler], start: @Sendable () async -> Void)
+    ) {
         let configuration = server.configuration
+        let built: (handlers: [any ChannelHandler], start: @Sendable () async -> Void)
+        do {
+            built = try build(context)
+        } catch {
+            return respond(context: context, status: .internalServerError, message: "unable to upgrade: \(error)")
+        }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))),
                       promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-
-        let handler = WebSocketChannelHandler(encoding: subprotocol.encoding, closeSignal: subprotocol.version == .v5,
-                                              readableChannels: readable, inboundHighWater: configuration.inboundHighWater,
-                                              eventLoop: context.eventLoop, logger: server.logger)
-        let connection = WebSocketConnection(channel: context.channel, inbound: handler.readable,
-                                             handler: NIOLoopBound(handler, eventLoop: context.eventLoop))
-        let added = swapPipeline(context: context, to: [
+        let codec: [any ChannelHandler] = [
             WebSocketFrameEncoder(),
             ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: configuration.maxWebSocketMessage)),
             WebSocketProtocolErrorHandler(),
             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
                                         maxAccumulatedFrameSize: configuration.maxWebSocketMessage),
-            handler,
-        ])
-        guard added else { return }
-        server.sessions.start(on: context.channel) { await session(connection) }
+        ]
+        if swapPipeline(context: context, to: codec + built.handlers) {
+            server.sessions.start(on: context.channel, built.start)
+        }
     }
 
     // MARK: Pipeline

@@ -20,7 +20,12 @@ struct WebSocketSubprotocol: Sendable, Equatable {
         WebSocketSubprotocol(name: "base64.channel.k8s.io", version: .v1, encoding: .base64),
     ]
 
+    /// SPDY tunnelled through binary messages; not kubelet's (its API server speaks it), but
+    /// what kubectl 1.31+ asks for first.
+    static let spdyTunnel = WebSocketSubprotocol(name: WebSocketTunnelHandler.subprotocol, version: .v4, encoding: .binary)
+
     static let portForward: [WebSocketSubprotocol] = [
+        spdyTunnel,
         WebSocketSubprotocol(name: "v4.channel.k8s.io", version: .v4, encoding: .binary),
         WebSocketSubprotocol(name: "v4.base64.channel.k8s.io", version: .v4, encoding: .base64),
     ]
