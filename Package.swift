@@ -164,6 +164,7 @@ let package = Package(
                     path: "Tests/CorralImagesTests"),
         .testTarget(name: "CorralStreamingTests",
                     dependencies: ["CorralStreaming", "CZlib", "CorralSystem",
+                                   .product(name: "Logging", package: "swift-log"),
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio"),
                                    .product(name: "NIOHTTP1", package: "swift-nio"),

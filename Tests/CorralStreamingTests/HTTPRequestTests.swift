@@ -208,3 +208,15 @@ extension String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+@Suite struct HTTPTimeoutTests {
+    @Test func silentClientsAreHungUpOn() async throws {
+        try await withServer(configure: { $0.requestTimeout = .milliseconds(200) }) { server in
+            let tcp = try await TestTCPConnection.connect(url: server.baseURL)
+            // Half a request, then nothing.
+            try await tcp.send("POST /exec/abc HTTP/1.1\r\nHost: x\r\n")
+            let rest = try await within { await tcp.receiveAll() }
+            #expect(rest.isEmpty)
+        }
+    }
+}

@@ -28,13 +28,14 @@ struct SPDYPortForwardSession: Sendable {
                 let requestID = Self.requestID(of: stream)
                 switch pairs.add(stream, requestID: requestID) {
                 case .first:
-                    group.addTask {
+                    // The partner has creationTimeout to turn up; the timer goes when it does.
+                    pairs.setTimer(Task {
                         try? await Task.sleep(for: creationTimeout)
-                        guard let (data, error) = pairs.expire(requestID: requestID) else { return }
+                        guard !Task.isCancelled, let (data, error) = pairs.expire(requestID: requestID) else { return }
                         try? await error?.write(Array("timed out waiting for streams of request \(requestID)".utf8))
                         await error?.close()
                         await data?.close()
-                    }
+                    }, requestID: requestID)
                 case .duplicate(let errorStream, let message):
                     stream.inbound.discard()
                     group.addTask {
@@ -47,6 +48,7 @@ struct SPDYPortForwardSession: Sendable {
             }
             // The client closed or said GOAWAY: nothing more is coming, and nobody reads what
             // is still being forwarded.
+            pairs.cancelTimers()
             group.cancelAll()
         }
         await connection.close(drain: drain)
@@ -84,6 +86,7 @@ final class PortForwardPairs: Sendable {
     private struct Pair {
         var data: SPDYStream?
         var error: SPDYStream?
+        var timer: Task<Void, Never>?
     }
 
     enum Added {
@@ -107,11 +110,27 @@ final class PortForwardPairs: Sendable {
             }
             if let data = pair.data, let error = pair.error {
                 pending[requestID] = nil
+                pair.timer?.cancel()
                 return .complete(data: data, error: error)
             }
             // Not complete, so this is the first of its pair.
             pending[requestID] = pair
             return .first
+        }
+    }
+
+    func setTimer(_ timer: Task<Void, Never>, requestID: String) {
+        let orphan = pending.withLock { pending -> Bool in
+            guard pending[requestID] != nil else { return true }
+            pending[requestID]?.timer = timer
+            return false
+        }
+        if orphan { timer.cancel() }
+    }
+
+    func cancelTimers() {
+        pending.withLock { pending in
+            for pair in pending.values { pair.timer?.cancel() }
         }
     }
 

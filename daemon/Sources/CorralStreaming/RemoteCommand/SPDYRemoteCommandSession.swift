@@ -36,9 +36,16 @@ struct SPDYRemoteCommandSession: Sendable {
             return types
         }()
 
-        guard let received = await waitForStreams(wanted) else {
+        let received: Received
+        switch await waitForStreams(wanted) {
+        case .complete(let streams):
+            received = streams
+        case .timedOut:
             logger.info("closing a remote command connection: the client did not open its streams in time",
                         metadata: ["wanted": "\(wanted.sorted())"])
+            await connection.close(drain: drain)
+            return
+        case .gone:
             await connection.close(drain: drain)
             return
         }
@@ -68,11 +75,18 @@ struct SPDYRemoteCommandSession: Sendable {
         }
     }
 
-    /// The streams the request calls for, or nil when the client took longer than
-    /// `creationTimeout` or went away first.
-    private func waitForStreams(_ wanted: Set<String>) async -> Received? {
+    enum Wait: Sendable {
+        case complete(Received)
+        case timedOut
+        /// The client closed the connection (or said GOAWAY) first.
+        case gone
+    }
+
+    /// The streams the request calls for, unless the client takes longer than
+    /// `creationTimeout` or goes away first.
+    private func waitForStreams(_ wanted: Set<String>) async -> Wait {
         let streams = self.streams
-        return await withTaskGroup(of: Received?.self) { group in
+        return await withTaskGroup(of: Wait.self) { group in
             group.addTask {
                 var received = Received()
                 var missing = wanted
@@ -90,15 +104,19 @@ struct SPDYRemoteCommandSession: Sendable {
                     case StreamHeader.stderr: received.stderr = stream
                     default: received.resize = stream
                     }
-                    if missing.isEmpty { return received }
+                    if missing.isEmpty { return .complete(received) }
                 }
-                return nil
+                return .gone
             }
             group.addTask {
-                try? await Task.sleep(for: creationTimeout)
-                return nil
+                do {
+                    try await Task.sleep(for: creationTimeout)
+                    return .timedOut
+                } catch {
+                    return .gone
+                }
             }
-            let first = await group.next() ?? nil
+            let first = await group.next() ?? .gone
             group.cancelAll()
             return first
         }

@@ -45,6 +45,8 @@ final class HeaderDeflater {
                     stream.pointee.avail_out = uInt(outBuf.count)
                     return deflate(stream, Z_SYNC_FLUSH)
                 }
+                // Z_BUF_ERROR: nothing left to do, when the last round filled the buffer exactly.
+                if rc == Z_BUF_ERROR && stream.pointee.avail_in == 0 { return Z_OK }
                 guard rc == Z_OK else { return rc }
                 let produced = chunk.count - Int(stream.pointee.avail_out)
                 output += chunk[..<produced]

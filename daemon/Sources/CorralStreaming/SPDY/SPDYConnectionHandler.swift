@@ -102,6 +102,11 @@ final class SPDYConnectionHandler: ChannelInboundHandler {
     }
 
     private func receiveSynStream(context: ChannelHandlerContext, streamID: UInt32, fin: Bool, headers: SPDYHeaders) {
+        guard streamID != 0 else {
+            // Not even a stream to refuse: the peer is broken.
+            errorCaught(context: context, error: SPDYProtocolError.malformed("SYN_STREAM for stream 0"))
+            return
+        }
         guard streamID & 1 == 1, streamID > lastClientStreamID else {
             context.writeAndFlush(wrapOutboundOut(.rstStream(streamID: streamID, status: SPDYResetStatus.protocolError)), promise: nil)
             return

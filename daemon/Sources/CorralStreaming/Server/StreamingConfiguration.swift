@@ -9,6 +9,8 @@ public struct StreamingConfiguration: Sendable {
     /// How long a SPDY client may take to open the streams of an exec, or both streams of a
     /// forwarded connection (kubelet: 30 seconds).
     public var streamCreationTimeout: Duration = .seconds(30)
+    /// How long a client may take to send its request (head and end) after connecting.
+    public var requestTimeout: Duration = .seconds(30)
     /// A connection with no traffic either way for this long is closed (kubelet: 4 hours).
     public var idleTimeout: Duration = .seconds(4 * 3600)
     /// Largest SPDY frame payload accepted; a larger frame closes the connection. SPDY's

@@ -25,11 +25,24 @@ final class StreamingHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
     private let encoder: HTTPResponseEncoder
     private var head: HTTPRequestHead?
     private var handled = false
+    private var requestTimer: Scheduled<Void>?
 
     init(server: ServerContext, decoder: ByteToMessageHandler<HTTPRequestDecoder>, encoder: HTTPResponseEncoder) {
         self.server = server
         self.decoder = decoder
         self.encoder = encoder
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // A client that connects and says nothing holds a socket; it gets the request timeout.
+        let channel = context.channel
+        requestTimer = context.eventLoop.scheduleTask(in: .nanoseconds(server.configuration.requestTimeout.nanoseconds)) {
+            channel.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,6 +54,7 @@ final class StreamingHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         case .end:
             guard let head, !handled else { return }
             handled = true
+            requestTimer?.cancel()
             handle(context: context, head: head)
         }
     }
