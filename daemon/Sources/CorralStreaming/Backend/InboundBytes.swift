@@ -23,9 +23,14 @@ public final class InboundBytes: AsyncSequence, Sendable {
         mutating func pop(lowWater: Int) -> (chunk: [UInt8], resume: Bool)? {
             guard head < chunks.count else { return nil }
             let chunk = chunks[head]
+            chunks[head] = []
             head += 1
             if head == chunks.count {
                 chunks.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024 && head * 2 >= chunks.count {
+                // A reader that never quite catches up must not keep a growing prefix of spent slots.
+                chunks.removeFirst(head)
                 head = 0
             }
             buffered -= chunk.count
