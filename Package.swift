@@ -109,6 +109,16 @@ let package = Package(
                 path: "daemon/Sources/CorralDaemon"),
         .executableTarget(name: "corrald", dependencies: ["CorralDaemon"], path: "daemon/main"),
 
+        // kubelet's streaming server (exec, attach, port-forward over SPDY/3.1 and WebSocket).
+        .target(name: "CorralStreaming",
+                dependencies: ["CZlib", "CorralSystem",
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "NIOWebSocket", package: "swift-nio"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "daemon/Sources/CorralStreaming"),
+
         // corralctl
         .target(name: "CorralCtl",
                 dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CRIAPI", "CRIGRPC", "CorralConfig", "CSeccomp",
@@ -152,6 +162,14 @@ let package = Package(
         .testTarget(name: "CorralSpecTests", dependencies: ["CorralSpec", "CRIAPI", "OCISpec"], path: "Tests/CorralSpecTests"),
         .testTarget(name: "CorralImagesTests", dependencies: ["CorralImages", "OCISpec", "CorralSystem"],
                     path: "Tests/CorralImagesTests"),
+        .testTarget(name: "CorralStreamingTests",
+                    dependencies: ["CorralStreaming", "CZlib", "CorralSystem",
+                                   .product(name: "Logging", package: "swift-log"),
+                                   .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "NIOPosix", package: "swift-nio"),
+                                   .product(name: "NIOHTTP1", package: "swift-nio"),
+                                   .product(name: "NIOWebSocket", package: "swift-nio")],
+                    path: "Tests/CorralStreamingTests"),
         .testTarget(name: "DaemonIntegrationTests",
                     dependencies: ["CRIAPI", "CRIGRPC", "CorralSystem", "CorralImages",
                                    .product(name: "Crypto", package: "swift-crypto"),

@@ -6,9 +6,16 @@ public struct CorralCtlCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "corralctl",
         abstract: "Inspect and operate a Corral node: the daemon over the CRI, each pod's shim over its socket.",
+        discussion: """
+            Shell completions: corralctl --generate-completion-script bash|zsh|fish
+            (e.g. corralctl --generate-completion-script bash > /etc/bash_completion.d/corralctl).
+            """,
         version: BuildInfo.version,
-        subcommands: [ShimCommand.self])
+        subcommands: [InfoCommand.self, PodsCommand.self, PsCommand.self, ImagesCommand.self, PullCommand.self,
+                      InspectCommand.self, DoctorCommand.self, ShimCommand.self])
 
+    // Declared here so they may stand before the subcommand name; each subcommand declares them
+    // again under the same property path (`global`), which hands it the same values.
     @OptionGroup var global: GlobalOptions
 
     public init() {}
@@ -29,18 +36,15 @@ public struct CorralCtlCommand: AsyncParsableCommand {
     }
 }
 
-/// Options every subcommand shares: where corrald keeps its state and socket.
-struct GlobalOptions: ParsableArguments {
-    @Option(help: "corrald's config file.")
-    var config: String = "/etc/corral/config.toml"
-
-    @Option(help: "corrald's state dir; pods' shims are found under STATE/pods/ID.")
-    var state: String = "/run/corral"
-
-    @Option(help: "corrald's CRI endpoint.")
-    var endpoint: String = "unix:///run/corral/corral.sock"
-}
-
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case table, json
+
+    /// "text" too, the name `corralctl shim` first had for the table form.
+    init?(argument: String) {
+        switch argument {
+        case "table", "text": self = .table
+        case "json": self = .json
+        default: return nil
+        }
+    }
 }

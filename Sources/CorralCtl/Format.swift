@@ -48,8 +48,9 @@ enum Table {
     static func columns(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
         let widths = first.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        // The last column is not padded: no trailing blanks for `grep`/`awk` or a copy-paste to trip on.
         return rows.map { row in
-            row.enumerated().map { $1.padding(widths[$0]) }.joined(separator: "  ")
+            row.enumerated().map { $0 == row.count - 1 ? $1 : $1.padding(widths[$0]) }.joined(separator: "   ")
         }.joined(separator: "\n")
     }
 }

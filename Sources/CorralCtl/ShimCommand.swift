@@ -23,8 +23,8 @@ struct ShimCommand: AsyncParsableCommand {
         @Option(help: "The pod id; its shim is found through STATE/pods/ID/bootstrap.json.")
         var pod: String?
 
-        @Option(help: "Output format: text or json.")
-        var output: OutputFormat = .text
+        @Option(help: "Output format: table or json.")
+        var output: OutputFormat = .table
 
         @Option(help: "How long to wait for the shim, in seconds.")
         var timeout: Double = 5
@@ -82,7 +82,7 @@ struct ShimCommand: AsyncParsableCommand {
                 var options = JSONEncodingOptions()
                 options.alwaysPrintInt64sAsNumbers = true
                 Swift.print(try message.jsonString(options: options))
-            case .text:
+            case .table:
                 Swift.print(text())
             }
         }
