@@ -13,8 +13,8 @@ struct LogPumpTests {
         let stdout = try FileDescriptor.pipe()
         let stderr = try FileDescriptor.pipe()
         let (ended, signal) = AsyncStream.makeStream(of: LogStream.self)
-        _ = try LogPump(reading: stdout.read, stream: .stdout, into: writer) { signal.yield(.stdout) }
-        _ = try LogPump(reading: stderr.read, stream: .stderr, into: writer) { signal.yield(.stderr) }
+        _ = try Pump(reading: stdout.read, stream: .stdout, into: writer) { signal.yield(.stdout) }
+        _ = try Pump(reading: stderr.read, stream: .stderr, into: writer) { signal.yield(.stderr) }
 
         let script = """
             i=0
@@ -51,7 +51,7 @@ struct LogPumpTests {
         let pipe = try FileDescriptor.pipe()
         let (ended, signal) = AsyncStream.makeStream(of: Void.self)
         let errors = Counter()
-        _ = try LogPump(reading: pipe.read, stream: .stdout, into: writer,
+        _ = try Pump(reading: pipe.read, stream: .stdout, into: writer,
                         onError: { _ in errors.increment() }) { signal.finish() }
 
         let long = String(repeating: "0123456789abcdef", count: 40 * 64)  // 40 KiB
@@ -77,7 +77,7 @@ struct LogPumpTests {
         let pipe = try FileDescriptor.pipe()
         defer { pipe.write.close() }
         let (ended, signal) = AsyncStream.makeStream(of: Void.self)
-        let pump = try LogPump(reading: pipe.read, stream: .stderr, into: writer) { signal.finish() }
+        let pump = try Pump(reading: pipe.read, stream: .stderr, into: writer) { signal.finish() }
         pump.cancel()
         for await _ in ended {}
         writer.close()
@@ -94,9 +94,9 @@ extension LogPumpTests {
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let pipe = try FileDescriptor.pipe()
         let (ended, signal) = AsyncStream.makeStream(of: Void.self)
-        weak var weakPump: LogPump?
+        weak var weakPump: Pump?
         do {
-            let pump = try LogPump(reading: pipe.read, stream: .stdout, into: writer) { signal.finish() }
+            let pump = try Pump(reading: pipe.read, stream: .stdout, into: writer) { signal.finish() }
             weakPump = pump
         }
         try pipe.write.writeAll("bye\n")
@@ -124,7 +124,7 @@ extension LogPumpTests {
         try #require(ioctl(master.rawValue, 0x8004_5430 /* TIOCGPTN */, &number) == 0)
         let slave = try FileDescriptor.open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
         let (ended, signal) = AsyncStream.makeStream(of: Void.self)
-        _ = try LogPump(reading: master, stream: .stdout, into: writer) { signal.finish() }
+        _ = try Pump(reading: master, stream: .stdout, into: writer) { signal.finish() }
         try slave.writeAll("first\nsecond\n")
         slave.close()
         for await _ in ended {}

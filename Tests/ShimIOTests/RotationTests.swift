@@ -61,7 +61,7 @@ struct RotationTests {
         let writer = try CRILogWriter(path: path)
         let pipe = try FileDescriptor.pipe()
         let (ended, signal) = AsyncStream.makeStream(of: Void.self)
-        _ = try LogPump(reading: pipe.read, stream: .stdout, into: writer) { signal.finish() }
+        _ = try Pump(reading: pipe.read, stream: .stdout, into: writer) { signal.finish() }
 
         let lines = (0..<5000).map { "line \($0) " + String(repeating: "y", count: $0 % 300) }
         let feeder = Thread {

@@ -102,6 +102,8 @@ final class PodFixture: @unchecked Sendable {
     struct ContainerOptions {
         var memoryLimit: Int64?
         var terminal = false
+        var stdin = false
+        var stdinOnce = false
         var env: [String] = []
     }
 
@@ -165,6 +167,8 @@ final class PodFixture: @unchecked Sendable {
         create.rootfs = [mount]
         create.logPath = logPath(name)
         create.terminal = options.terminal
+        create.stdin = options.stdin
+        create.stdinOnce = options.stdinOnce
         let created = try await client.call(TaskMethods.create, create, timeout: .seconds(30))
         var start = Corral_Shim_V1_StartTaskRequest()
         start.id = name

@@ -28,6 +28,7 @@ public enum TaskMethods {
     public static let stats = Method<Corral_Shim_V1_TaskStatsRequest, Corral_Shim_V1_TaskStatsResponse>(service: service, name: "Stats")
     public static let update = Method<Corral_Shim_V1_UpdateTaskRequest, Corral_Shim_V1_UpdateTaskResponse>(service: service, name: "Update")
     public static let reopenLog = Method<Corral_Shim_V1_ReopenLogRequest, Corral_Shim_V1_ReopenLogResponse>(service: service, name: "ReopenLog")
+    public static let attach = Method<Corral_Shim_V1_AttachRequest, Corral_Shim_V1_AttachResponse>(service: service, name: "Attach")
 }
 
 public enum EventsMethods {

@@ -193,6 +193,8 @@ public nonisolated struct Corral_Shim_V1_ExecProcessRequest: Sendable {
   /// Chosen by the caller; unique within the container.
   public var execID: String = String()
 
+  /// Run the process on a pty (the spec's process.terminal must be true too):
+  /// its output is one stream, copied to stdout_path; stdin_path feeds the pty.
   public var terminal: Bool = false
 
   public var stdin: Bool = false
@@ -213,7 +215,9 @@ public nonisolated struct Corral_Shim_V1_ExecProcessRequest: Sendable {
   public var outputLimit: UInt64 = 0
 
   /// For an exec added without sync: where its stdio goes, as containerd passes FIFOs. Each is a
-  /// FIFO or a file (output appended); empty means /dev/null. Start opens them.
+  /// FIFO or a file (output appended); empty means /dev/null. Start opens them, without waiting
+  /// for the daemon's ends (see AttachRequest). End of file on a stdin FIFO closes the process's
+  /// stdin (without a terminal; with one, CloseIO sends end of file).
   public var stdinPath: String = String()
 
   public var stdoutPath: String = String()
@@ -287,7 +291,7 @@ public nonisolated struct Corral_Shim_V1_CloseIORequest: Sendable {
 
   public var execID: String = String()
 
-  /// Close the process's stdin (EOF).
+  /// Close the process's stdin (EOF); on a terminal, send end of file (^D).
   public var stdin: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -610,6 +614,57 @@ public nonisolated struct Corral_Shim_V1_ReopenLogRequest: Sendable {
 }
 
 public nonisolated struct Corral_Shim_V1_ReopenLogResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Paths of FIFOs the daemon made (mkfifo) for one attached client; a plain
+/// file works too. The daemon opens its reading ends (O_RDONLY|O_NONBLOCK)
+/// before the call, so that the shim's writes fail with EPIPE once it stops
+/// reading, and reads only after the answer (by then the shim holds the
+/// writing ends; before, a read would see end of file). Its stdin end may be
+/// opened at any time; the shim opens its own end non-blocking.
+public nonisolated struct Corral_Shim_V1_AttachRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The container.
+  public var id: String = String()
+
+  /// Copied into the container's stdin until end of file. A container created
+  /// without stdin, or whose stdin was closed, reads none of it: the shim
+  /// drains and drops it. Empty: the client sends nothing.
+  public var stdinPath: String = String()
+
+  /// Get a copy of what the container writes from now on (the CRI log still
+  /// gets everything). On a terminal all of it is stdout and stderr_path is
+  /// not opened. Empty: not wanted.
+  public var stdoutPath: String = String()
+
+  public var stderrPath: String = String()
+
+  /// The client expects a terminal: refused for a container without one.
+  public var tty: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The client is attached when this answers. It detaches when the daemon
+/// closes its FIFO ends: end of file on stdin (for a container with stdin_once
+/// and no terminal, the output stays attached until the container ends), or
+/// EPIPE/POLLERR on an output. When the container exits the shim closes the
+/// output FIFOs once everything is written, so the daemon's reads see end of
+/// file. A stdin_once container's stdin is closed (^D on a terminal) when the
+/// first client that sent stdin detaches.
+public nonisolated struct Corral_Shim_V1_AttachResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -1757,6 +1812,75 @@ nonisolated extension Corral_Shim_V1_ReopenLogResponse: SwiftProtobuf.Message, S
   }
 
   public static func ==(lhs: Corral_Shim_V1_ReopenLogResponse, rhs: Corral_Shim_V1_ReopenLogResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Corral_Shim_V1_AttachRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AttachRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}stdin_path\0\u{3}stdout_path\0\u{3}stderr_path\0\u{1}tty\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.stdinPath) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.stdoutPath) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.stderrPath) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.tty) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.stdinPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.stdinPath, fieldNumber: 2)
+    }
+    if !self.stdoutPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.stdoutPath, fieldNumber: 3)
+    }
+    if !self.stderrPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.stderrPath, fieldNumber: 4)
+    }
+    if self.tty != false {
+      try visitor.visitSingularBoolField(value: self.tty, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Corral_Shim_V1_AttachRequest, rhs: Corral_Shim_V1_AttachRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.stdinPath != rhs.stdinPath {return false}
+    if lhs.stdoutPath != rhs.stdoutPath {return false}
+    if lhs.stderrPath != rhs.stderrPath {return false}
+    if lhs.tty != rhs.tty {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Corral_Shim_V1_AttachResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AttachResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Corral_Shim_V1_AttachResponse, rhs: Corral_Shim_V1_AttachResponse) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

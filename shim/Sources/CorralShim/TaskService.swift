@@ -44,6 +44,10 @@ enum TaskService {
             try await tasks.reopenLog(request)
             return .init()
         }
+        service.unary(TaskMethods.attach) { _, request in
+            try await tasks.attach(request)
+            return .init()
+        }
         return service
     }
 }

@@ -20,10 +20,11 @@ extension FileDescriptor {
         }
     }
 
-    /// A read source drains until EAGAIN, which needs reads that never block.
-    func setNonBlocking() throws(SystemError) {
+    /// The pumps wait in poll(2), never in a read or a write.
+    func setNonBlocking(_ nonBlocking: Bool = true) throws(SystemError) {
         let flags = fcntl(rawValue, F_GETFL)
-        guard flags >= 0, fcntl(rawValue, F_SETFL, flags | O_NONBLOCK) == 0 else {
+        guard flags >= 0,
+              fcntl(rawValue, F_SETFL, nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) == 0 else {
             throw SystemError("fcntl O_NONBLOCK")
         }
     }

@@ -1,8 +1,10 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials  // Data, for protobuf bytes fields
 #endif
+import CorralJSON
 import CorralSystem
 import ShimAPI
+import ShimIO
 import SwiftProtobuf
 import TTRPC
 
@@ -103,11 +105,12 @@ actor TaskRegistry {
             }
             let stdio: Spawn.Stdio
             if request.terminal {
-                io = try ContainerIO.terminal(logPath: request.logPath)
+                io = try ContainerIO.terminal(logPath: request.logPath, stdinOnce: request.stdinOnce)
                 console = try ConsoleSocket(path: shim.paths.consoleSocket(for: key.description))
                 stdio = .init()
             } else {
-                let (pipes, ends) = try ContainerIO.pipes(logPath: request.logPath, stdin: request.stdin)
+                let (pipes, ends) = try ContainerIO.pipes(logPath: request.logPath, stdin: request.stdin,
+                                                          stdinOnce: request.stdinOnce)
                 io = pipes
                 childEnds = ends
                 stdio = ends.stdio
@@ -118,8 +121,9 @@ actor TaskRegistry {
             childEnds?.close()
             childEnds = nil
             if let console, let io {
-                try io.attachTerminal(try console.receiveMaster(), stdin: request.stdin)
+                io.receiveTerminal(try console.receiveMaster(), stdin: request.stdin)
                 console.close()
+                try io.startOutput()
             }
             guard let pid = Int32((try FileSystem.readText(pidFile)).trimmingTrailingNewlines), pid > 0 else {
                 throw RPCError(.internal, "runtime wrote no pid for task \(request.id)")
@@ -182,8 +186,10 @@ actor TaskRegistry {
     }
 
     private func processExited(_ key: TaskKey, _ status: ExitStatus) async {
-        // Everything the process wrote is in the log before anyone hears it ended.
+        // Everything the process wrote is in the log (and with attached clients) before anyone
+        // hears it ended; then the clients' FIFOs close, if their pumps did not already.
         await ios[key]?.waitDrained(timeout: .seconds(2))
+        ios[key]?.detachAll()
         let oom = key.execID.isEmpty ? (oomWatches[key.id]?.oomKilled() ?? false) : false
         var signal: Int32?
         if case .signaled(let s) = status { signal = s }
@@ -469,11 +475,10 @@ actor TaskRegistry {
     /// An exec added without sync: registered now, run by Start with the stdio paths it names.
     private func addExec(_ request: Corral_Shim_V1_ExecProcessRequest, key: TaskKey,
                          container: TaskRecord) throws(RPCError) -> Corral_Shim_V1_ExecProcessResponse {
-        guard !request.terminal else {
-            throw RPCError(.unimplemented, "exec \(request.execID): a terminal needs the streaming transport, which is not built yet")
-        }
+        try Self.checkTerminal(request)
         var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary)
         record.stdin = request.stdin
+        record.terminal = request.terminal
         record.logPath = request.stdoutPath
         records[key] = record
         pendingExecs[key] = request
@@ -484,44 +489,138 @@ actor TaskRegistry {
         return Corral_Shim_V1_ExecProcessResponse()
     }
 
+    /// runc needs the process spec's `terminal` to agree with the console socket it is given or not.
+    private static func checkTerminal(_ request: Corral_Shim_V1_ExecProcessRequest) throws(RPCError) {
+        guard let spec = try? JSONValue(parsing: Array(request.spec)) else { return }  // the runtime will say
+        if (spec["terminal"]?.bool ?? false) != request.terminal {
+            throw RPCError(.invalidArgument, "exec \(request.execID): terminal is \(request.terminal) but the process spec's terminal is \(!request.terminal)")
+        }
+    }
+
+    /// Runs an added exec with the stdio its request names. Without a terminal, output FIFOs go
+    /// to the process as they are, and a stdin FIFO is copied into a pipe, so that its end of file
+    /// (or CloseIO) is the process's. With one, the pty master is copied to the stdout FIFO, and
+    /// the stdin FIFO into the master.
     private func startExec(_ key: TaskKey) async throws(RPCError) {
         guard let request = pendingExecs.removeValue(forKey: key), let container = records[TaskKey(id: key.id, execID: "")] else {
             throw RPCError(.notFound, "exec \(key.execID) of task \(key.id) was not added")
         }
         let dir = taskDir(key)
-        var opened: [FileDescriptor] = []
-        defer { opened.forEach { $0.close() } }
+        let io = ContainerIO.exec(terminal: request.terminal)
+        var console: ConsoleSocket?
+        // The process's copies: closed once the runtime has handed them over.
+        var processEnds: [FileDescriptor] = []
+        // The client's ends (FIFOs the shim copies from and to), until `attach` owns them.
+        var clientStdin: FileDescriptor?
+        var clientStdout: FileDescriptor?
+        var pid: Int32 = 0
+        defer {
+            processEnds.forEach { $0.close() }
+            console?.close()
+        }
         do {
             try FileSystem.makeDirectories(dir, mode: 0o700)
             try FileSystem.writeAtomically(dir + "/process.json", Array(request.spec))
-            func open(_ path: String, output: Bool) throws(SystemError) -> FileDescriptor? {
-                guard !path.isEmpty else { return nil }
-                var info = stat()
-                // A FIFO is opened read-write so the open never waits for the other end.
-                let flags = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO ? O_RDWR
-                    : output ? O_WRONLY | O_CREAT | O_APPEND : O_RDONLY
-                let fd = try FileDescriptor.open(path, flags, mode: 0o600)
-                opened.append(fd)
-                return fd
+            var stdio = Spawn.Stdio()
+            if !request.stdinPath.isEmpty {
+                let fd = try StdioPath.openInput(request.stdinPath)
+                if request.terminal || StdioPath.isFIFO(request.stdinPath) {
+                    clientStdin = fd
+                    if !request.terminal {
+                        let pipe = try io.makeStdinPipe()
+                        processEnds.append(pipe)
+                        stdio.stdin = pipe
+                    }
+                } else {
+                    processEnds.append(fd)
+                    stdio.stdin = fd
+                }
             }
-            let stdio = Spawn.Stdio(stdin: try open(request.stdinPath, output: false),
-                                    stdout: try open(request.stdoutPath, output: true),
-                                    stderr: try open(request.stderrPath, output: true))
+            if request.terminal {
+                if !request.stdoutPath.isEmpty {
+                    clientStdout = try StdioPath.openOutput(request.stdoutPath, blocking: false)
+                }
+                console = try ConsoleSocket(path: shim.paths.consoleSocket(for: key.description))
+            } else {
+                if !request.stdoutPath.isEmpty {
+                    let fd = try StdioPath.openOutput(request.stdoutPath, blocking: true)
+                    processEnds.append(fd)
+                    stdio.stdout = fd
+                }
+                if !request.stderrPath.isEmpty {
+                    let fd = try StdioPath.openOutput(request.stderrPath, blocking: true)
+                    processEnds.append(fd)
+                    stdio.stderr = fd
+                }
+            }
             try await runtime(for: container.runtimeBinary).exec(
-                id: key.id, processSpec: dir + "/process.json", pidFile: dir + "/pid", consoleSocket: nil,
+                id: key.id, processSpec: dir + "/process.json", pidFile: dir + "/pid", consoleSocket: console?.path,
                 stdio: stdio, log: dir + "/runtime.log")
-            guard let pid = Int32((try FileSystem.readText(dir + "/pid")).trimmingTrailingNewlines) else {
+            guard let written = Int32((try FileSystem.readText(dir + "/pid")).trimmingTrailingNewlines) else {
                 throw RPCError(.internal, "runtime wrote no pid for exec \(key.execID)")
             }
+            pid = written
+            if let console {
+                io.receiveTerminal(try console.receiveMaster(), stdin: clientStdin != nil)
+            }
+            // Attached before the output starts, so the client misses none of it.
+            let (stdin, stdout) = (clientStdin, clientStdout)
+            (clientStdin, clientStdout) = (nil, nil)
+            try io.attach(stdin: stdin, stdout: stdout, stderr: nil, backpressure: .holdSource)
+            try io.startOutput()
             records[key]?.pid = pid
+            ios[key] = io
             watchExit(key, pid: pid)
             shim.events.publish(topic: "/tasks/exec-started") {
                 $0.taskExecStarted = .with { $0.containerID = key.id; $0.execID = key.execID; $0.pid = UInt32(pid) }
             }
         } catch {
+            clientStdin?.close()
+            clientStdout?.close()
+            io.close()
+            // A process the shim cannot give its stdio to must not run on without it.
+            if pid > 0 { Glibc.kill(pid, SIGKILL) }
             forget(key)
             throw RPCError(from: error, doing: "exec \(key.execID)")
         }
+    }
+
+    // MARK: attach
+
+    /// How far an attached client may fall behind before it is dropped: the log never waits for it.
+    static let attachBacklog = 256 << 10
+
+    func attach(_ request: Corral_Shim_V1_AttachRequest) throws(RPCError) {
+        let record = try record(request.id)
+        guard record.status != .stopped else {
+            throw RPCError(.failedPrecondition, "task \(request.id) has exited")
+        }
+        if request.tty && !record.terminal {
+            throw RPCError(.failedPrecondition, "task \(request.id) has no terminal")
+        }
+        guard let io = ios[record.key] else {
+            throw RPCError(.failedPrecondition, "task \(request.id) has no stdio to attach to")
+        }
+        var stdin: FileDescriptor?
+        var stdout: FileDescriptor?
+        var stderr: FileDescriptor?
+        do {
+            if !request.stdinPath.isEmpty { stdin = try StdioPath.openInput(request.stdinPath) }
+            if !request.stdoutPath.isEmpty { stdout = try StdioPath.openOutput(request.stdoutPath, blocking: false) }
+            // A terminal has one output stream, stdout.
+            if !request.stderrPath.isEmpty && !record.terminal {
+                stderr = try StdioPath.openOutput(request.stderrPath, blocking: false)
+            }
+        } catch {
+            [stdin, stdout, stderr].compactMap { $0 }.forEach { $0.close() }
+            throw RPCError(.invalidArgument, "attach to task \(request.id): \(error)")
+        }
+        do {
+            try io.attach(stdin: stdin, stdout: stdout, stderr: stderr, backpressure: .dropBeyond(Self.attachBacklog))
+        } catch {
+            throw RPCError(.internal, "attach to task \(request.id): \(error)")
+        }
+        shim.log(.info, "attached to task \(request.id)\(stdin == nil ? "" : " with stdin")")
     }
 
     // MARK: persistence
