@@ -95,7 +95,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "CorralDaemon",
                 dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CSystemd", "CRIAPI", "CRIGRPC", "OCISpec",
-                               "CorralConfig", "CorralStore", "CorralSpec", "CorralImages",
+                               "CorralConfig", "CorralStore", "CorralSpec", "CorralImages", "CorralStreaming",
                                .product(name: "GRPCCore", package: "grpc-swift-2"),
                                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                .product(name: "Logging", package: "swift-log"),

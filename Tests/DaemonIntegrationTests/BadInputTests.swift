@@ -140,8 +140,12 @@ struct BadInputTests {
             _ = try await d.client.images.pullImage(.init()) },
         Case(name: "image status with no image", code: .invalidArgument, mentions: "image") { d, _ in
             _ = try await d.client.images.imageStatus(.init()) },
-        Case(name: "Exec before the streaming server exists", code: .unimplemented, mentions: "streaming") { d, c in
-            _ = try await d.runtime.exec(.with { $0.containerID = c.running; $0.cmd = ["sh"] }) },
+        Case(name: "attach stdin to a container created without it", code: .invalidArgument, mentions: "stdin") { d, c in
+            _ = try await d.runtime.attach(.with { $0.containerID = c.running; $0.stdin = true; $0.stdout = true }) },
+        Case(name: "exec with no command through the streaming server", code: .invalidArgument, mentions: "cmd") { d, c in
+            _ = try await d.runtime.exec(.with { $0.containerID = c.running; $0.stdout = true }) },
+        Case(name: "port-forward to an unknown pod", code: .notFound, mentions: "abcdef") { d, _ in
+            _ = try await d.runtime.portForward(.with { $0.podSandboxID = "abcdef"; $0.port = [80] }) },
     ]
 
     @Test("each bad input gets its status code, names what is wrong, and leaves nothing")

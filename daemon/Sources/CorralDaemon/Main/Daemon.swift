@@ -2,6 +2,7 @@ import CRIGRPC
 import CorralConfig
 import CorralImages
 import CorralStore
+import CorralStreaming
 import CorralSystem
 import Dispatch
 import Foundation
@@ -39,6 +40,10 @@ struct Daemon {
         Systemd.notify("STATUS=reconnecting to the shims of \(pods) pods")
         await service.recover()
 
+        let streaming = try await StreamingServer.start(address: config.streaming.address, port: config.streaming.port,
+                                                        backend: ShimStreamingBackend(service: service))
+        service.streaming.withLock { $0 = streaming }
+        logger.info("streaming server listening", metadata: ["url": "\(streaming.baseURL)"])
         let metrics = try await startMetrics(registry: registry, shims: shims)
         let instrumentation = Instrumentation(logger: logger)
         let inherited = Systemd.listeningDescriptors().first
@@ -76,6 +81,7 @@ struct Daemon {
             group.cancelAll()
         }
         try? await metrics?.close()
+        await streaming.shutdown()
         await images.shutdown()
         logger.info("stopped; the shims keep running")
     }

@@ -69,15 +69,15 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     }
 
     func exec(request: Runtime_V1_ExecRequest, context: ServerContext) async throws -> Runtime_V1_ExecResponse {
-        try await instrumentation.run("Exec", ["container": request.containerID]) { try service.streamingNotBuilt("Exec") }
+        try await instrumentation.run("Exec", ["container": request.containerID]) { try await service.exec(request) }
     }
 
     func attach(request: Runtime_V1_AttachRequest, context: ServerContext) async throws -> Runtime_V1_AttachResponse {
-        try await instrumentation.run("Attach", ["container": request.containerID]) { try service.streamingNotBuilt("Attach") }
+        try await instrumentation.run("Attach", ["container": request.containerID]) { try await service.attach(request) }
     }
 
     func portForward(request: Runtime_V1_PortForwardRequest, context: ServerContext) async throws -> Runtime_V1_PortForwardResponse {
-        try await instrumentation.run("PortForward", ["pod": request.podSandboxID]) { try service.streamingNotBuilt("PortForward") }
+        try await instrumentation.run("PortForward", ["pod": request.podSandboxID]) { try await service.portForward(request) }
     }
 
     func containerStats(request: Runtime_V1_ContainerStatsRequest, context: ServerContext) async throws -> Runtime_V1_ContainerStatsResponse {

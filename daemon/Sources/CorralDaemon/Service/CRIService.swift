@@ -1,4 +1,5 @@
 import CorralImages
+import CorralStreaming
 import CorralSystem
 import Foundation
 import Logging
@@ -13,6 +14,8 @@ final class CRIService: Sendable {
     let logger: Logger
     let podCIDR = Mutex<String>("")
     let cpuSamples = CPUSamples()
+    /// Set once the streaming server listens (it needs this service as its backend first).
+    let streaming = Mutex<StreamingServer?>(nil)
 
     init(settings: ServiceSettings, registry: PodRegistry, shims: ShimManager, images: ImageStore, logger: Logger) {
         self.settings = settings

@@ -76,11 +76,6 @@ enum VerboseJSON {
 }
 
 extension CRIService {
-    /// Exec, Attach and PortForward need the streaming server, which is its own piece of work.
-    func streamingNotBuilt<T>(_ call: String) throws(CRIError) -> T {
-        throw .unimplemented("\(call) needs the streaming server, which this corrald does not have yet")
-    }
-
     func notSupported<T>(_ call: String) throws(CRIError) -> T {
         throw .unimplemented("\(call) is not supported by corral")
     }

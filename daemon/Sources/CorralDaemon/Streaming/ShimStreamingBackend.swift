@@ -1,0 +1,133 @@
+import CRIAPI
+import CorralStreaming
+import CorralSystem
+import Foundation
+import ShimAPI
+
+/// Exec, attach and port-forward for the streaming server, on the pods' shims. The bytes of
+/// exec and attach travel through FIFOs in the container's bundle (`io/`), which the shim opens
+/// by path; port-forward connects from a throwaway thread inside the pod's network namespace.
+struct ShimStreamingBackend: StreamingBackend {
+    let service: CRIService
+
+    func exec(containerID: String, command: [String], tty: Bool, io: StreamIO) async throws -> Int32 {
+        let (container, handle) = try await service.runningContainer(containerID)
+        let execID = "stream-" + String(CRIService.newID().prefix(16))
+        let fifos = try StreamFIFOs(directory: container.bundle + "/io", name: execID, io: io, tty: tty)
+        defer { fifos.remove() }
+        let process = try service.execProcess(of: container, command: command, terminal: tty)
+        _ = try await handle.call(TaskMethods.exec, .with {
+            $0.id = container.id
+            $0.execID = execID
+            $0.terminal = tty
+            $0.stdin = io.stdin != nil
+            $0.spec = process
+            $0.stdinPath = fifos.stdinPath
+            $0.stdoutPath = fifos.stdoutPath
+            $0.stderrPath = fifos.stderrPath
+        })
+        return try await withTaskCancellationHandler {
+            _ = try await handle.call(TaskMethods.start, .with { $0.id = container.id; $0.execID = execID })
+            let pumps = fifos.pump(io, closeStdin: {
+                _ = try? await handle.call(TaskMethods.closeIO, .with { $0.id = container.id; $0.execID = execID; $0.stdin = true })
+            }, resize: { size in
+                _ = try? await handle.call(TaskMethods.resizePty, .with {
+                    $0.id = container.id
+                    $0.execID = execID
+                    $0.width = UInt32(size.width)
+                    $0.height = UInt32(size.height)
+                })
+            })
+            let exit = try await handle.call(TaskMethods.wait, .with { $0.id = container.id; $0.execID = execID },
+                                             timeout: .seconds(365 * 24 * 3600))
+            await pumps.outputs()
+            pumps.cancel()
+            _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
+            return Int32(bitPattern: exit.exitStatus)
+        } onCancel: {
+            // The client went away: as containerd, the exec'ed process goes with it.
+            Task {
+                _ = try? await handle.call(TaskMethods.kill, .with { $0.id = container.id; $0.execID = execID; $0.signal = 9 })
+                _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
+            }
+        }
+    }
+
+    func attach(containerID: String, tty: Bool, io: StreamIO) async throws {
+        let (container, handle) = try await service.runningContainer(containerID)
+        if io.stdin != nil, !container.config.stdin {
+            throw CRIError.failedPrecondition("container \(container.id) was not created with stdin: nothing to attach stdin to")
+        }
+        let name = "attach-" + String(CRIService.newID().prefix(16))
+        let fifos = try StreamFIFOs(directory: container.bundle + "/io", name: name, io: io, tty: tty)
+        defer { fifos.remove() }
+        _ = try await handle.call(TaskMethods.attach, .with {
+            $0.id = container.id
+            $0.tty = tty
+            $0.stdinPath = fifos.stdinPath
+            $0.stdoutPath = fifos.stdoutPath
+            $0.stderrPath = fifos.stderrPath
+        })
+        let pumps = fifos.pump(io, closeStdin: {}, resize: { size in
+            _ = try? await handle.call(TaskMethods.resizePty, .with {
+                $0.id = container.id
+                $0.width = UInt32(size.width)
+                $0.height = UInt32(size.height)
+            })
+        })
+        // Attached until the container's output ends (it exited) or the client leaves.
+        await withTaskCancellationHandler {
+            await pumps.outputs()
+        } onCancel: {
+            fifos.closeOurEnds()
+        }
+        pumps.cancel()
+    }
+
+    func portForward(podSandboxID: String, port: Int32, connection: StreamConnection) async throws {
+        let sandbox = try await service.registry.sandbox(podSandboxID)
+        guard sandbox.state == .sandboxReady else { throw CRIError.failedPrecondition("pod sandbox \(sandbox.id) is not ready") }
+        // A pod on the host's network shares corrald's own namespace.
+        let netns = sandbox.namespaces.network.isEmpty ? "/proc/self/ns/net" : sandbox.namespaces.network
+        let socket: FileDescriptor
+        do {
+            socket = try await BlockingWork.run { () -> Result<FileDescriptor, SystemError> in
+                Result { () throws(SystemError) in try Namespaces.connectToLocalhost(port: port, inNetworkNamespace: netns) }
+            }.get()
+        } catch {
+            throw CRIError.unavailable("failed to connect to localhost:\(port) inside the network namespace of pod \(sandbox.id): \(error)")
+        }
+        let reading = FileDescriptor(rawValue: dup(socket.rawValue))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await chunk in FDStreams.chunks(of: reading) {
+                    do { try await connection.outbound.write(chunk) } catch { break }
+                }
+                await connection.outbound.close()
+            }
+            group.addTask {
+                for await chunk in connection.inbound {
+                    let written = await BlockingWork.run { (try? socket.writeAll(chunk)) != nil }
+                    if !written { break }
+                }
+                UnixSocket.shutdownWrite(socket)
+            }
+            await group.waitForAll()
+        }
+        socket.close()
+    }
+}
+
+extension CRIService {
+    /// A running container and its pod's shim, or the error the streaming client should see.
+    func runningContainer(_ id: String) async throws(CRIError) -> (ContainerEntry, ShimHandle) {
+        let container = try await registry.container(id)
+        guard container.state == .containerRunning else {
+            throw .failedPrecondition("container \(container.id) is not running")
+        }
+        guard let sandbox = await registry.existingSandbox(container.sandboxID) else {
+            throw .notFound("pod sandbox \(container.sandboxID) of container \(container.id) not found")
+        }
+        return (container, try await shim(of: sandbox))
+    }
+}
