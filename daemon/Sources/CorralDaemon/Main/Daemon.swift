@@ -31,6 +31,12 @@ struct Daemon {
         let registry = PodRegistry(store: SQLiteStateStore(store: store))
         try await registry.load()
         let images = try ImageStore(root: config.root, registry: RegistryConfiguration(config), logger: logger)
+        // `[images] pinned`: reported as pinned, so kubelet's image GC leaves them alone.
+        for reference in config.images.pinned {
+            do { try images.setPinned(reference, true) } catch {
+                logger.notice("a pinned image is not in the store yet", metadata: ["image": "\(reference)"])
+            }
+        }
         let launcher = ShimLauncher(binary: ShimLauncher.locate(configured: config.shimPath),
                                     stateRoot: config.state, timeouts: settings.timeouts)
         let shims = ShimManager(launcher: launcher, logger: logger)
