@@ -27,8 +27,9 @@ struct Scenario {
                 Progress.say("pulling \(fixtures.image)")
                 try await session.connection().pullImage(fixtures.image)
             }
-            // A moment for the pull's buffers to be given back before "idle" is read.
-            try await Task.sleep(for: .seconds(1))
+            // Idle means idle: 15 s without a call, for both servers alike — long enough for Go's
+            // scavenger and for corrald's idle trim (after 10 s of quiet) to give memory back.
+            try await Task.sleep(for: .seconds(15))
             let idleRSS = serverPID.flatMap(ServerMemory.residentKiB)
 
             var warmupStart: Double?

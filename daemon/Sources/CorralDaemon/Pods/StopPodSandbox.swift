@@ -49,9 +49,19 @@ extension CRIService {
         if sandbox.state == .sandboxReady || !sandbox.stopped {
             try await stop(sandbox)
         }
-        for container in await registry.containers(inSandbox: sandbox.id) {
-            try await remove(container)
+        // Each removal is a `runc delete` in the shim: side by side, not one after another.
+        let failures = await withTaskGroup(of: CRIError?.self) { group in
+            for container in await registry.containers(inSandbox: sandbox.id) {
+                group.addTask {
+                    do throws(CRIError) { try await self.remove(container) } catch { return error }
+                    return nil
+                }
+            }
+            var failures: [CRIError] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
         }
+        if let first = failures.first { throw first }
         if let handle = await shims.handle(sandbox.id) {
             _ = try? await handle.call(SandboxMethods.shutdownSandbox, .with { $0.sandboxID = sandbox.id })
         }
