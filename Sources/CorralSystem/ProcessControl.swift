@@ -21,6 +21,15 @@ public enum ProcessControl {
         kill(pid, 0) == 0 || errno == EPERM
     }
 
+    /// Alive and not a zombie: an exited process whose parent has not reaped it yet (a
+    /// daemonized shim's parent is init, which may take its time) still answers kill(pid, 0).
+    public static func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? FileSystem.readText("/proc/\(pid)/stat"),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+        return state != "Z" && state != "X"
+    }
+
     public static func signal(_ pid: pid_t, _ signal: Int32) throws(SystemError) {
         guard kill(pid, signal) == 0 else { throw SystemError("kill", "\(pid)") }
     }

@@ -20,7 +20,7 @@ extension CRIService {
     }
 
     private func recover(_ sandbox: SandboxEntry) async {
-        let alive = sandbox.shimPID > 0 && ProcessControl.isAlive(sandbox.shimPID)
+        let alive = sandbox.shimPID > 0 && ProcessControl.isRunning(sandbox.shimPID)
         guard alive, !sandbox.shimAddress.isEmpty else {
             if sandbox.state == .sandboxReady || !sandbox.stopped {
                 logger.warning("the shim of a pod did not survive", metadata: ["pod": "\(sandbox.id)"])
