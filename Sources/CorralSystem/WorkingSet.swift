@@ -5,26 +5,6 @@ import Glibc
 
 /// Trimming what an idle process keeps mapped.
 public enum WorkingSet {
-    /// Drops this executable's read-only pages (code, constants) from the page tables. Start-up
-    /// maps far more of them than an idle process uses (the kernel maps whole neighbourhoods
-    /// around each fault); whatever is needed again is mapped back from the page cache on use.
-    /// Only never-written mappings are touched, so nothing can be lost.
-    @discardableResult
-    public static func releaseReadOnlyImagePages() -> Int {
-        let executable = FileSystem.currentExecutable
-        guard let maps = try? FileSystem.readText("/proc/self/maps") else { return 0 }
-        var released = 0
-        for line in maps.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6, fields[5] == executable, !fields[1].contains("w") else { continue }
-            let bounds = fields[0].split(separator: "-")
-            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
-                  let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            if madvise(address, Int(end - start), MADV_DONTNEED) == 0 { released += Int(end - start) }
-        }
-        return released
-    }
-
     /// One malloc arena for the whole process: glibc gives each new thread an arena of its own,
     /// and a shim's threads allocate little, rarely at once.
     public static func useSingleMallocArena() {
@@ -61,15 +41,10 @@ public enum WorkingSet {
         return released
     }
 
-    /// Gives free heap pages back to the kernel.
-    public static func returnFreeHeap() {
-        _ = ccorral_malloc_trim()
-    }
-
-    /// Gives free heap pages back to the kernel and drops the image's read-only pages: for a
-    /// process that has gone idle after work.
+    /// Gives free heap pages back to the kernel and drops clean file pages: for a process
+    /// that has gone idle after work.
     public static func trim() {
         _ = ccorral_malloc_trim()
-        releaseReadOnlyImagePages()
+        releaseCleanFilePages()
     }
 }

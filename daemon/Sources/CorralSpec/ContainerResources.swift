@@ -1,9 +1,10 @@
 import CRIAPI
 import OCISpec
 
-/// cgroup limits from the request, as containerd's WithResources sets them.
-enum ContainerResources {
-    static func make(_ resources: Runtime_V1_LinuxContainerResources, devices: [LinuxDeviceCgroup],
+/// cgroup limits from the request, as containerd's WithResources sets them; also what
+/// UpdateContainerResources hands to `runc update`.
+public enum ContainerResources {
+    public static func make(_ resources: Runtime_V1_LinuxContainerResources, devices: [LinuxDeviceCgroup],
                      host: HostFacts) -> LinuxResources {
         var cpu = LinuxCPU()
         if resources.cpuPeriod != 0 { cpu.period = UInt64(resources.cpuPeriod) }

@@ -1,4 +1,5 @@
 import CRIAPI
+import CorralSpec
 import Foundation
 import OCISpec
 import ShimAPI
@@ -16,9 +17,11 @@ extension CRIService {
         }
         if container.state == .containerRunning, let sandbox = await registry.existingSandbox(container.sandboxID) {
             let handle = try await shim(of: sandbox)
-            let linux = Self.ociResources(resources)
+            // Devices stay as they were: `runc update` reads only the limits.
+            var limits = ContainerResources.make(resources, devices: [], host: .current)
+            limits.devices = nil
             let json: Data
-            do { json = try JSONEncoder().encode(linux) } catch { throw .internalError("encoding resources: \(error)") }
+            do { json = try JSONEncoder().encode(limits) } catch { throw .internalError("encoding resources: \(error)") }
             _ = try await handle.call(TaskMethods.update, .with {
                 $0.id = container.id
                 $0.resources = json
@@ -27,25 +30,6 @@ extension CRIService {
         }
         try await registry.update(container: container.id) { $0.config.linux.resources = resources }
         return .init()
-    }
-
-    static func ociResources(_ r: Runtime_V1_LinuxContainerResources) -> LinuxResources {
-        var resources = LinuxResources()
-        var cpu = LinuxCPU()
-        if r.cpuShares > 0 { cpu.shares = UInt64(r.cpuShares) }
-        if r.cpuQuota != 0 { cpu.quota = r.cpuQuota }
-        if r.cpuPeriod > 0 { cpu.period = UInt64(r.cpuPeriod) }
-        if !r.cpusetCpus.isEmpty { cpu.cpus = r.cpusetCpus }
-        if !r.cpusetMems.isEmpty { cpu.mems = r.cpusetMems }
-        resources.cpu = cpu
-        if r.memoryLimitInBytes > 0 {
-            var memory = LinuxMemory()
-            memory.limit = r.memoryLimitInBytes
-            memory.swap = r.memorySwapLimitInBytes > 0 ? r.memorySwapLimitInBytes : r.memoryLimitInBytes
-            resources.memory = memory
-        }
-        if !r.unified.isEmpty { resources.unified = r.unified }
-        return resources
     }
 
     /// kubelet rotated the log: the shim reopens the file at the same path.

@@ -160,8 +160,7 @@ struct Daemon {
             let last = instrumentation.lastRequest.load(ordering: .relaxed)
             let quietNanos = UInt64(quiet.components.seconds) * 1_000_000_000
             guard trimmedAfter == 0 || last > trimmedAfter, Clock.monotonicNanos &- last >= quietNanos || last == 0 else { continue }
-            WorkingSet.returnFreeHeap()
-            WorkingSet.releaseCleanFilePages()
+            WorkingSet.trim()
             trimmedAfter = max(last, 1)
         }
     }

@@ -1,4 +1,5 @@
 import CRIAPI
+import CorralSpec
 import CorralSystem
 import Foundation
 
@@ -27,9 +28,9 @@ struct PodFiles: Sendable {
             if hostNetwork, let host = try? FileSystem.readFile("/etc/hosts") {
                 try FileSystem.writeAtomically(hosts, host)
             } else {
-                try FileSystem.writeAtomically(hosts, Array(Self.hostsText(hostname: name, ips: []).utf8))
+                try FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: []).utf8))
             }
-            if let text = Self.resolvConfText(config.dnsConfig) {
+            if let text = PodFilesContent.resolvConf(config.dnsConfig) {
                 try FileSystem.writeAtomically(resolvConf, Array(text.utf8))
             } else {
                 try FileSystem.writeAtomically(resolvConf, (try? FileSystem.readFile("/etc/resolv.conf")) ?? [])
@@ -47,7 +48,7 @@ struct PodFiles: Sendable {
 
     /// Adds the pod's own addresses once CNI gave them (not for host network: that copied the host's).
     func recordAddresses(hostname name: String, ips: [String]) {
-        try? FileSystem.writeAtomically(hosts, Array(Self.hostsText(hostname: name, ips: ips).utf8))
+        try? FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: ips).utf8))
     }
 
     func unmountShm() {
@@ -62,28 +63,4 @@ struct PodFiles: Sendable {
     }
 
     static var shmFlags: UInt { UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC) }
-
-    static func hostsText(hostname: String, ips: [String]) -> String {
-        var text = """
-            127.0.0.1\tlocalhost
-            ::1\tlocalhost ip6-localhost ip6-loopback
-            fe00::0\tip6-localnet
-            fe00::0\tip6-mcastprefix
-            fe00::1\tip6-allnodes
-            fe00::2\tip6-allrouters
-
-            """
-        for ip in ips { text += "\(ip)\t\(hostname)\n" }
-        return text
-    }
-
-    /// The pod's DNSConfig as resolv.conf; nil when it says nothing (then the host's is used).
-    static func resolvConfText(_ dns: Runtime_V1_DNSConfig) -> String? {
-        guard !dns.servers.isEmpty || !dns.searches.isEmpty || !dns.options.isEmpty else { return nil }
-        var text = ""
-        if !dns.searches.isEmpty { text += "search \(dns.searches.joined(separator: " "))\n" }
-        for server in dns.servers { text += "nameserver \(server)\n" }
-        if !dns.options.isEmpty { text += "options \(dns.options.joined(separator: " "))\n" }
-        return text
-    }
 }

@@ -1,4 +1,5 @@
 import CRIAPI
+import CorralSpec
 
 /// The checks a RunPodSandbox request passes before anything is created.
 enum PodValidation {
@@ -33,7 +34,12 @@ enum PodValidation {
         if options.pid == .target {
             throw .invalidArgument("config.linux.security_context.namespace_options.pid: TARGET is for containers, not pods")
         }
-        try checkSysctls(config.linux.sysctls, options: options)
+        do {
+            try Sysctls.validate(config.linux.sysctls, hostNetwork: options.network == .node,
+                                 hostIPC: options.ipc == .node, field: "config.linux.sysctls")
+        } catch {
+            throw CRIError(spec: error)
+        }
         if !config.linux.cgroupParent.isEmpty, !config.linux.cgroupParent.hasPrefix("/"),
            !config.linux.cgroupParent.hasSuffix(".slice") {
             throw .invalidArgument("config.linux.cgroup_parent \"\(config.linux.cgroupParent)\" is neither absolute nor a systemd slice")
@@ -53,25 +59,6 @@ enum PodValidation {
         }
         guard allowed else {
             throw .invalidArgument("\(field) \"\(name)\" may contain only letters, digits, '-' and '.'")
-        }
-    }
-
-    /// Only sysctls of the namespaces a pod owns may be set: a pod on the host's network may
-    /// not touch net.*, one on the host's IPC not the IPC ones, and nothing else at all.
-    static func checkSysctls(_ sysctls: [String: String], options: Runtime_V1_NamespaceOption) throws(CRIError) {
-        for key in sysctls.keys.sorted() {
-            let ipc = ["kernel.shmmax", "kernel.shmall", "kernel.shmmni", "kernel.shm_rmid_forced", "kernel.msgmax",
-                       "kernel.msgmnb", "kernel.msgmni", "kernel.sem"].contains(key) || key.hasPrefix("fs.mqueue.")
-            let net = key.hasPrefix("net.")
-            guard ipc || net else {
-                throw .invalidArgument("config.linux.sysctls: \"\(key)\" is not a namespaced sysctl")
-            }
-            if net, options.network == .node {
-                throw .invalidArgument("config.linux.sysctls: \"\(key)\" cannot be set for a pod on the host's network")
-            }
-            if ipc, options.ipc == .node {
-                throw .invalidArgument("config.linux.sysctls: \"\(key)\" cannot be set for a pod on the host's IPC namespace")
-            }
         }
     }
 }

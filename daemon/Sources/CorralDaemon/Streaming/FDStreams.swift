@@ -19,15 +19,6 @@ enum FDStreams {
         }
     }
 
-    /// Writes every chunk of `source` to `fd` (on a thread: a FIFO's reader may be slow), then
-    /// runs `done` (close it, or tell the shim stdin is closed).
-    static func drain(_ source: AsyncStream<[UInt8]>, into fd: FileDescriptor) async {
-        for await chunk in source {
-            let written = await BlockingWork.run { (try? fd.writeAll(chunk)) != nil }
-            if !written { break }
-        }
-    }
-
     /// Makes a FIFO; the shim opens the other end by its path.
     static func makeFIFO(_ path: String) throws(CRIError) {
         guard mkfifo(path, 0o600) == 0 else {
