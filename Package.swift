@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System layer: C for what Swift cannot import, Swift names over it.
@@ -40,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CorralSystem", dependencies: ["CCorral"], path: "Sources/CorralSystem"),
+        // libsystemd with Swift names (notify, socket activation, journal); the daemon's side only.
+        .target(name: "CorralSystemd", dependencies: ["CSystemd"], path: "Sources/CorralSystemd"),
 
         // The wire protocol: codec (no I/O), transport over unix sockets, the shim API.
         .target(name: "TTRPCWire",
@@ -89,18 +92,21 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                               .product(name: "Logging", package: "swift-log")],
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Metrics", package: "swift-metrics")],
                 path: "daemon/Sources/CorralImages"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "CorralDaemon",
-                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CSystemd", "CRIAPI", "CRIGRPC", "OCISpec",
+                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralSystemd", "CRIAPI", "CRIGRPC", "OCISpec",
                                "CorralConfig", "CorralStore", "CorralSpec", "CorralImages", "CorralStreaming",
                                .product(name: "GRPCCore", package: "grpc-swift-2"),
                                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics"),
                                .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),

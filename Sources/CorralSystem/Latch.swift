@@ -41,8 +41,7 @@ public final class Latch: Sendable {
                 return
             }
             if let timeout {
-                let (seconds, attoseconds) = timeout.components
-                let nanos = Int(clamping: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+                let nanos = Int(clamping: timeout.nanoseconds)
                 DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
                     state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
                 }

@@ -10,6 +10,8 @@ struct DefaultsTests {
         #expect(config.state == "/run/corral")
         #expect(config.socket == "/run/corral/corral.sock")
         #expect(config.logLevel == "info")
+        #expect(config.logTarget == .stderr)
+        #expect(config.logLevels.isEmpty)
         #expect(config.shimPath == "")
         #expect(config.cgroupDriver == .cgroupfs)
         #expect(config.restrictOOMScoreAdj)
@@ -30,6 +32,7 @@ struct DefaultsTests {
         #expect(config.timeouts.shimStart == .seconds(30))
         #expect(config.timeouts.shimConnect == .seconds(2))
         #expect(config.timeouts.stopGraceDefault == .seconds(30))
+        #expect(config.timeouts.shutdownGrace == .seconds(10))
         #expect(config.metrics.address == "")
         #expect(config.images.pinned == [])
         #expect(throws: Never.self) { try config.validate() }
@@ -45,7 +48,7 @@ struct DefaultsTests {
                     "progress_timeout", "endpoints", "upstream", "insecure_skip_verify", "ca_file", "cert_file",
                     "key_file", "username", "password", "auth", "identity_token", "plain_http", "address", "port",
                     "tls_cert", "tls_key", "stream_idle_timeout", "shim_call", "shim_start", "shim_connect",
-                    "stop_grace_default", "pinned"]
+                    "stop_grace_default", "shutdown_grace", "pinned", "log_target", "cri", "shims", "images", "streaming"]
         for key in keys {
             #expect(DaemonConfig.defaultText.contains("\(key) ="), "\(key) is not in the default text")
         }

@@ -25,6 +25,7 @@ struct ErrorTests {
         #expect(try error("[metrics]\nport = 1").key == "metrics.port")
         #expect(try error("[images]\npin = []").key == "images.pin")
         #expect(try error("[plugins]\nx = 1").key == "plugins")
+        #expect(try error("[log_levels]\ngrpc = \"debug\"").key == "log_levels.grpc")
         #expect(try error("[registry]\nmirror = {}").message == "unknown key")
     }
 
@@ -85,6 +86,20 @@ struct ErrorTests {
         #expect(try error("[runtimes.runc]\npath = \"bin/runc\"").key == "runtimes.runc.path")
         #expect(try error("[runtimes.runc]\nroot = \"\"").key == "runtimes.runc.path")
         #expect(try error("[runtimes.runc]\npath = \"runc\"\nroot = \"run/runc\"").key == "runtimes.runc.root")
+    }
+
+    @Test func logSettings() throws {
+        var e = try error("log_target = \"syslog\"")
+        #expect(e.key == "log_target")
+        #expect(e.message.contains("\"stderr\" or \"journal\""))
+        e = try error("[log_levels]\ncri = \"loud\"")
+        #expect(e.key == "log_levels.cri")
+        #expect(e.message.contains("\"loud\" is not one of"))
+        #expect(try error("[timeouts]\nshutdown_grace = \"-1s\"").key == "timeouts.shutdown_grace")
+        let parsed = try DaemonConfig.parse("log_target = \"journal\"\n[log_levels]\ncri = \"debug\"\nshims = \"error\"",
+                                            source: "config.toml")
+        #expect(parsed.logTarget == .journal)
+        #expect(parsed.logLevels == ["cri": "debug", "shims": "error"])
     }
 
     @Test func notTOML() throws {

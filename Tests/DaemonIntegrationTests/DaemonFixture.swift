@@ -121,6 +121,34 @@ final class DaemonFixture: @unchecked Sendable {
         _ = await BlockingWork.run { [pid] in try? ProcessControl.wait(for: pid) }
     }
 
+    /// Sends SIGTERM without closing the test's connection (calls in flight go on), and waits up
+    /// to `limit` for corrald to exit: its wait status, or nil if it is still running.
+    func terminate(within limit: Duration = .seconds(15)) async -> Int32? {
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + limit
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid {
+                pid = 0
+                client?.close()
+                client = nil
+                return status
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    /// Waits until the daemon's log holds `text`.
+    func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if ((try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? "").contains(text) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("corrald's log never said \"\(text)\": \(tail(daemonLog))")
+    }
+
     func stop() async {
         client?.close()
         client = nil

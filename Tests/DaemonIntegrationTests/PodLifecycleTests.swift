@@ -25,7 +25,7 @@ struct PodLifecycleTests {
         }
     }
 
-    @Test("the Prometheus endpoint counts CRI calls by method and code, and pods by state")
+    @Test("the Prometheus endpoint counts CRI calls by method and code, pods by state, shim calls, GC runs and shim memory")
     func metrics() async throws {
         let port = Int.random(in: 20000...40000)
         try await DaemonFixture.with(extraConfig: "[metrics]\naddress = \"127.0.0.1:\(port)\"\n") { daemon in
@@ -38,6 +38,12 @@ struct PodLifecycleTests {
             #expect(text.contains("corral_cri_errors_total"))
             #expect(text.contains("corral_cri_request_duration_seconds_bucket"))
             #expect(text.contains(#"corral_pods{state="ready"} 1"#))
+            #expect(text.contains(#"corral_shim_request_duration_seconds_bucket{method="CreateSandbox""#)
+                    || text.contains(#"corral_shim_request_duration_seconds_count{method="CreateSandbox"}"#))
+            #expect(text.contains("corral_gc_runs_total"))
+            #expect(text.contains("corral_shims_answering 1"))
+            let rss = text.split(separator: "\n").first { $0.hasPrefix(#"corral_shim_memory_bytes{kind="rss"}"#) }
+            #expect((rss?.split(separator: " ").last).flatMap { Double($0) } ?? 0 > 1_000_000, "\(String(describing: rss))")
             _ = pod
         }
     }

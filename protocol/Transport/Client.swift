@@ -153,8 +153,7 @@ public final class Client: Sendable {
         request.method = method
         request.payload = Data(payload)
         if let timeout {
-            let (seconds, attoseconds) = timeout.components
-            request.timeoutNano = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+            request.timeoutNano = timeout.nanoseconds
         }
         request.metadata = metadata.map { key, value in
             var pair = Ttrpc_KeyValue()
@@ -194,8 +193,7 @@ public final class Client: Sendable {
     }
 
     private func armDeadline(_ id: UInt32, _ timeout: Duration, what: String) {
-        let (seconds, attoseconds) = timeout.components
-        let nanos = Int(clamping: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let nanos = Int(clamping: timeout.nanoseconds)
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [weak self] in
             self?.complete(id, .failure(RPCError(.deadlineExceeded, "\(what): no answer within \(timeout)")))
         }

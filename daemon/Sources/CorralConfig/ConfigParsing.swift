@@ -16,13 +16,24 @@ extension DaemonConfig {
 
         var config = DaemonConfig()
         let top = try TableReader(document, at: .root, source: source, known: [
-            "root", "state", "socket", "log_level", "shim_path", "cgroup_driver", "restrict_oom_score_adj",
+            "root", "state", "socket", "log_level", "log_target", "log_levels", "shim_path", "cgroup_driver", "restrict_oom_score_adj",
             "cni", "runtimes", "registry", "streaming", "timeouts", "metrics", "images",
         ])
         config.root = try top.string("root") ?? config.root
         config.state = try top.string("state") ?? config.state
         config.socket = try top.string("socket") ?? config.socket
         config.logLevel = try top.string("log_level") ?? config.logLevel
+        if let target = try top.string("log_target") {
+            guard let value = LogTarget(rawValue: target) else {
+                throw top.error("log_target", "\(quoted(target)) is not \"stderr\" or \"journal\"")
+            }
+            config.logTarget = value
+        }
+        if let levels = try top.table("log_levels", known: Set(logSubsystems)) {
+            for subsystem in logSubsystems {
+                if let level = try levels.string(subsystem) { config.logLevels[subsystem] = level }
+            }
+        }
         config.shimPath = try top.string("shim_path") ?? config.shimPath
         if let driver = try top.string("cgroup_driver") {
             guard let value = CgroupDriver(rawValue: driver) else {
@@ -66,11 +77,13 @@ extension DaemonConfig {
             config.streaming.streamIdleTimeout = try streaming.duration("stream_idle_timeout") ?? config.streaming.streamIdleTimeout
         }
 
-        if let timeouts = try top.table("timeouts", known: ["shim_call", "shim_start", "shim_connect", "stop_grace_default"]) {
+        if let timeouts = try top.table("timeouts", known: ["shim_call", "shim_start", "shim_connect", "stop_grace_default",
+                                                                 "shutdown_grace"]) {
             config.timeouts.shimCall = try timeouts.duration("shim_call") ?? config.timeouts.shimCall
             config.timeouts.shimStart = try timeouts.duration("shim_start") ?? config.timeouts.shimStart
             config.timeouts.shimConnect = try timeouts.duration("shim_connect") ?? config.timeouts.shimConnect
             config.timeouts.stopGraceDefault = try timeouts.duration("stop_grace_default") ?? config.timeouts.stopGraceDefault
+            config.timeouts.shutdownGrace = try timeouts.duration("shutdown_grace") ?? config.timeouts.shutdownGrace
         }
 
         if let metrics = try top.table("metrics", known: ["address"]) {

@@ -5,11 +5,16 @@ public struct DaemonConfig: Sendable, Equatable {
     public static let defaultPath = "/etc/corral/config.toml"
     /// The levels swift-log knows, in its spelling.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// The parts of corrald whose level `[log_levels]` can set apart from `log_level`.
+    public static let logSubsystems = ["cri", "shims", "images", "streaming"]
 
     public var root = "/var/lib/corral"
     public var state = "/run/corral"
     public var socket = "/run/corral/corral.sock"
     public var logLevel = "info"
+    public var logTarget = LogTarget.stderr
+    /// By subsystem (one of `logSubsystems`); the rest log at `logLevel`.
+    public var logLevels: [String: String] = [:]
     /// Empty: corral-shim next to corrald's own executable, else on PATH.
     public var shimPath = ""
     public var cgroupDriver = CgroupDriver.cgroupfs
@@ -31,6 +36,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public enum CgroupDriver: String, Sendable, CaseIterable {
         case cgroupfs, systemd
+    }
+
+    public enum LogTarget: String, Sendable, CaseIterable {
+        /// Lines on stderr; under systemd (JOURNAL_STREAM) prefixed with their priority for journald.
+        case stderr
+        /// Entries sent to journald directly, with structured fields (POD_ID, CONTAINER_ID, METHOD…).
+        case journal
     }
 
     public struct CNI: Sendable, Equatable {
@@ -113,6 +125,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var shimConnect = Duration.seconds(2)
         /// The grace period of a stop that comes without one (containers of a pod being stopped).
         public var stopGraceDefault = Duration.seconds(30)
+        /// After SIGTERM, how long CRI calls in flight may take to finish before they are cancelled.
+        public var shutdownGrace = Duration.seconds(10)
         public init() {}
     }
 

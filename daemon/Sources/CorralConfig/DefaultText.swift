@@ -13,6 +13,9 @@ state = "/run/corral"
 socket = "/run/corral/corral.sock"
 # trace, debug, info, notice, warning, error or critical.
 log_level = "info"
+# Where log entries go: "stderr" (under systemd, journald reads it with each line's priority) or
+# "journal" (sent to journald directly, with fields POD_ID, CONTAINER_ID, METHOD, REQUEST_ID).
+log_target = "stderr"
 # The corral-shim binary. Empty: the one next to corrald's own executable, else corral-shim on PATH.
 shim_path = ""
 # How pod and container cgroups are made: "cgroupfs" (directories in /sys/fs/cgroup) or "systemd"
@@ -21,6 +24,14 @@ cgroup_driver = "cgroupfs"
 # Never ask for an oom_score_adj below corrald's own. Needed wherever the runtime lacks
 # CAP_SYS_RESOURCE (containers in containers, restricted hosts): a lower score would fail every container.
 restrict_oom_score_adj = true
+
+# Levels for parts of corrald apart from log_level: cri (every CRI call), shims (starting,
+# connecting, their events), images (pulls, registries, garbage collection), streaming.
+[log_levels]
+# cri = "debug"
+# shims = "info"
+# images = "info"
+# streaming = "info"
 
 [cni]
 # Where network configurations (.conf, .conflist) are read from, in name order.
@@ -89,6 +100,9 @@ shim_start = "30s"
 shim_connect = "2s"
 # The grace period of a stop that comes without one (a pod's containers when the pod is stopped).
 stop_grace_default = "30s"
+# After SIGTERM: how long CRI calls in flight may take to finish before they are cancelled.
+# The shims, and so the pods, keep running whatever this is.
+shutdown_grace = "10s"
 
 [metrics]
 # Serve Prometheus metrics on this host:port, e.g. "127.0.0.1:9273". Empty: off.

@@ -22,6 +22,15 @@ extension DaemonConfig {
         guard Self.logLevels.contains(logLevel) else {
             throw fail(key("log_level"), "\(quoted(logLevel)) is not one of \(Self.logLevels.joined(separator: ", "))")
         }
+        for subsystem in logLevels.keys.sorted() {
+            let at = key("log_levels", subsystem)
+            guard Self.logSubsystems.contains(subsystem) else {
+                throw fail(at, "\(quoted(subsystem)) is not one of \(Self.logSubsystems.joined(separator: ", "))")
+            }
+            guard Self.logLevels.contains(logLevels[subsystem]!) else {
+                throw fail(at, "\(quoted(logLevels[subsystem]!)) is not one of \(Self.logLevels.joined(separator: ", "))")
+            }
+        }
         try absolute(shimPath, key("shim_path"), emptyAllowed: true)
 
         try absolute(cni.confDir, key("cni", "conf_dir"))
@@ -76,6 +85,9 @@ extension DaemonConfig {
         try positive(timeouts.shimConnect, key("timeouts", "shim_connect"))
         guard timeouts.stopGraceDefault >= .zero else {
             throw fail(key("timeouts", "stop_grace_default"), "must not be negative")
+        }
+        guard timeouts.shutdownGrace >= .zero else {
+            throw fail(key("timeouts", "shutdown_grace"), "must not be negative")
         }
 
         if !metrics.address.isEmpty && !Self.isHostPort(metrics.address) {

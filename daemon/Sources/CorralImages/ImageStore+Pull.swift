@@ -1,4 +1,6 @@
+import CorralSystem
 import Logging
+import Metrics
 import OCISpec
 
 extension ImageStore {
@@ -6,11 +8,25 @@ extension ImageStore {
     /// The image gets the reference's tag (moved from any image that had it) and the repo
     /// digest `name@<manifest or index digest>`. Layers are unpacked as soon as each arrives.
     public func pull(_ reference: String, auth: RegistryCredentials?) async throws -> Image {
+        let started = ContinuousClock.now
+        do {
+            let image = try await pullOnce(reference, auth: auth, started: started)
+            Counter(label: "corral_image_pulls_total", dimensions: [("result", "ok")]).increment()
+            Timer(label: "corral_image_pull_duration_seconds").recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            return image
+        } catch {
+            Counter(label: "corral_image_pulls_total", dimensions: [("result", "error")]).increment()
+            throw error
+        }
+    }
+
+    private func pullOnce(_ reference: String, auth: RegistryCredentials?, started: ContinuousClock.Instant) async throws -> Image {
         let ref = try ImageReference.parse(reference)
+        // One client for the whole pull, even if SIGHUP brings new registry settings meanwhile.
+        let registry = self.registry
         let repository = try registry.repository(ref, credentials: auth)
         let session = LeaseSet(leases)
         defer { session.releaseAll() }
-        let started = ContinuousClock.now
 
         let top = try await repository.manifest(ref.digest ?? ref.tag ?? ImageReference.defaultTag, what: ref.description)
         session.add(top.digest.description)
@@ -60,13 +76,14 @@ extension ImageStore {
         let digest = try Digest(descriptor.digest)
         if content.contains(digest) { return }
         let store = content
-        let timeout = registry.configuration.progressTimeout
+        let timeout = repository.client.configuration.progressTimeout
         try await downloads.run(digest.description) {
             if store.contains(digest) { return }
             let watchdog = ProgressWatchdog(timeout: timeout)
             try await watchdog.run("download of \(digest)") {
                 try await repository.fetchBlob(descriptor, into: store, watchdog: watchdog)
             }
+            Counter(label: "corral_image_pull_bytes_total").increment(by: Int64(descriptor.size))
         }
     }
 }

@@ -1,4 +1,5 @@
 import CorralSystem
+import Metrics
 
 extension ImageStore {
     /// Removes a name or an image. By tag or repo digest, only that name goes, and the image
@@ -29,6 +30,9 @@ extension ImageStore {
                 for snapshot in garbage.snapshots { snapshots.discard(snapshot) }
                 return garbage
             }
+            Counter(label: "corral_gc_runs_total").increment()
+            Counter(label: "corral_gc_removed_total", dimensions: [("kind", "blob")]).increment(by: garbage.blobs.count)
+            Counter(label: "corral_gc_removed_total", dimensions: [("kind", "snapshot")]).increment(by: garbage.snapshots.count)
             if !garbage.blobs.isEmpty || !garbage.snapshots.isEmpty {
                 logger.debug("garbage collected", metadata: ["blobs": "\(garbage.blobs.count)", "snapshots": "\(garbage.snapshots.count)"])
             }

@@ -3,7 +3,9 @@ import Glibc
 #endif
 import CorralSystem
 import Logging
+import Metrics
 import OCISpec
+import Synchronization
 
 /// The daemon's images: a content store of blobs, layers unpacked once each into overlay
 /// lower dirs, and the metadata in SQLite. The CRI ImageService is a thin adapter over this,
@@ -17,7 +19,10 @@ public final class ImageStore: Sendable {
     let database: ImageDatabase
     let leases = Leases()
     let logger: Logger
-    let registry: RegistryClient
+    /// The current registry settings' client, and those SIGHUP replaced: pulls under way keep
+    /// the client they started with, so the old ones are closed only at shutdown.
+    private let clients: Mutex<(current: RegistryClient, retired: [RegistryClient])>
+    var registry: RegistryClient { clients.withLock { $0.current } }
     /// Blob downloads under way, shared by every pull that needs the same blob.
     let downloads = InFlight<Void>()
 
@@ -29,7 +34,7 @@ public final class ImageStore: Sendable {
         content = try ContentStore(root: self.root + "/content")
         database = try ImageDatabase(path: self.root + "/images.db")
         snapshots = try SnapshotStore(root: self.root + "/snapshots", database: database, logger: logger)
-        self.registry = RegistryClient(configuration: registry, logger: logger)
+        clients = Mutex((RegistryClient(configuration: registry, logger: logger), []))
         content.clearIngest()
         snapshots.sweep()
         collectGarbage()
@@ -37,8 +42,17 @@ public final class ImageStore: Sendable {
 
     /// Closes the registry connections; call once, when the daemon stops.
     public func shutdown() async {
-        await registry.shutdown()
+        let all = clients.withLock { [$0.current] + $0.retired }
+        for client in all { await client.shutdown() }
     }
+
+    /// New registry settings (mirrors, hosts, limits) for the pulls that start from now on.
+    public func reconfigure(registry configuration: RegistryConfiguration) {
+        let fresh = RegistryClient(configuration: configuration, logger: logger)
+        clients.withLock { $0 = (fresh, $0.retired + [$0.current]) }
+    }
+
+    public var registryConfiguration: RegistryConfiguration { registry.configuration }
 
     public func list() -> [Image] {
         ((try? database.images()) ?? []).compactMap { try? image(from: $0) }

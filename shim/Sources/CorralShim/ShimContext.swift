@@ -67,8 +67,7 @@ final class IdleTrimmer: Sendable {
             g &+= 1
             return g
         }
-        let (seconds, attoseconds) = delay.components
-        let nanos = Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let nanos = Int(clamping: delay.nanoseconds)
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
             if generation.withLock({ $0 }) == current { WorkingSet.trim() }
         }

@@ -31,17 +31,28 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
 
     func run() async throws {
+        let flags = FlagOverrides(root: root, state: state, socket: socket, logLevel: logLevel)
         var daemonConfig = try DaemonConfig.load(path: config)
-        if let root { daemonConfig.root = root }
-        if let state { daemonConfig.state = state }
-        if let socket { daemonConfig.socket = socket }
-        if let logLevel { daemonConfig.logLevel = logLevel }
+        flags.apply(to: &daemonConfig)
         try daemonConfig.validate(source: "flags")
-        let level = Logger.Level(rawValue: daemonConfig.logLevel) ?? .info
+        DaemonLogHandler.apply(daemonConfig)
         LoggingSystem.bootstrap { DaemonLogHandler(label: $0) }
-        var logger = Logger(label: "corrald")
-        logger.logLevel = level
-        try await Daemon(config: daemonConfig, configPath: config, logger: logger).run()
+        try await Daemon(config: daemonConfig, configPath: config, flags: flags).run()
+    }
+}
+
+/// The command line's settings, which win over the config file at start and at every reload.
+struct FlagOverrides: Sendable {
+    var root: String?
+    var state: String?
+    var socket: String?
+    var logLevel: String?
+
+    func apply(to config: inout DaemonConfig) {
+        if let root { config.root = root }
+        if let state { config.state = state }
+        if let socket { config.socket = socket }
+        if let logLevel { config.logLevel = logLevel }
     }
 }
 

@@ -57,8 +57,6 @@ final class Instrumentation: Sendable {
 
 extension Timer {
     func recordInterval(since started: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - started
-        let (seconds, attoseconds) = elapsed.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        recordNanoseconds((ContinuousClock.now - started).nanoseconds)
     }
 }

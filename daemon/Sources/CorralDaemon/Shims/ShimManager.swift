@@ -59,6 +59,8 @@ actor ShimManager {
 
     var connectedCount: Int { handles.count }
 
+    var allHandles: [ShimHandle] { Array(handles.values) }
+
     /// Forgets the pod's shim: its event stream ends, its connection closes.
     func forget(_ podID: String) {
         monitors.removeValue(forKey: podID)?.cancel()

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CorralSystem
 import Foundation
 import Logging
 import NIOCore
@@ -206,7 +207,6 @@ final class RegistryClient: Sendable {
 
 extension TimeAmount {
     init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self = .nanoseconds(duration.nanoseconds)
     }
 }

@@ -1,3 +1,4 @@
+import CorralSystem
 import NIOCore
 
 /// What the protocol sessions hold of a SPDY connection: a way onto its event loop.
@@ -72,12 +73,5 @@ final class SPDYStream: Sendable {
         let id = self.id
         return StreamWriter(write: { try await connection.write(streamID: id, bytes: $0) },
                             close: { await connection.finish(streamID: id) })
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

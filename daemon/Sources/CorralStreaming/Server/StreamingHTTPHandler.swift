@@ -1,3 +1,4 @@
+import CorralSystem
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,3 +1,4 @@
+import CorralSystem
 import NIOCore
 
 /// What the WebSocket sessions hold of a connection: its channels, and a way onto its loop.

@@ -2,20 +2,20 @@ import CSystemd
 
 /// What corrald tells systemd, through libsystemd. Every call is a no-op when systemd did not
 /// start us (no NOTIFY_SOCKET, no LISTEN_FDS).
-enum Systemd {
-    static func notify(_ state: String) {
+public enum Systemd {
+    public static func notify(_ state: String) {
         _ = sd_notify(0, state)
     }
 
     /// Listening sockets passed by socket activation (the CRI socket of corrald.socket).
-    static func listeningDescriptors() -> [Int32] {
+    public static func listeningDescriptors() -> [Int32] {
         let count = sd_listen_fds(1)
         guard count > 0 else { return [] }
         return (0..<count).map { SD_LISTEN_FDS_START + $0 }
     }
 
     /// Half of WATCHDOG_USEC, when the unit sets a watchdog.
-    static var watchdogInterval: Duration? {
+    public static var watchdogInterval: Duration? {
         var usec: UInt64 = 0
         guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
         return .microseconds(Int64(usec / 2))

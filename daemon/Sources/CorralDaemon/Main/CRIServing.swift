@@ -1,0 +1,32 @@
+import CorralSystemd
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+import ServiceLifecycle
+
+/// The CRI server as a service of the daemon's group. A graceful shutdown (SIGTERM, SIGINT)
+/// closes the socket to new connections and refuses new calls on open ones, while the calls
+/// in flight finish; the group cancels whatever is left once `[timeouts] shutdown_grace` is up.
+struct CRIServing: Service {
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let logger: Logger
+    /// Runs once the socket serves.
+    let onListening: @Sendable () -> Void
+
+    func run() async throws {
+        let (server, logger) = (self.server, self.logger)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask {
+                    _ = try await server.listeningAddress
+                    onListening()
+                }
+                try await server.serve()
+            }
+        } onGracefulShutdown: {
+            Systemd.notify("STOPPING=1")
+            logger.info("stopping: no new CRI calls; those in flight may finish")
+            server.beginGracefulShutdown()
+        }
+    }
+}
