@@ -45,6 +45,9 @@ struct Daemon {
         var streamingConfiguration = StreamingConfiguration()
         streamingConfiguration.idleTimeout = config.streaming.streamIdleTimeout
         streamingConfiguration.logger = Logger(label: "streaming")
+        if !config.streaming.tlsCert.isEmpty {
+            streamingConfiguration.tls = .init(certificateChain: config.streaming.tlsCert, privateKey: config.streaming.tlsKey)
+        }
         let streaming = try await StreamingServer.start(address: config.streaming.address, port: config.streaming.port,
                                                         backend: ShimStreamingBackend(service: service),
                                                         configuration: streamingConfiguration)

@@ -25,6 +25,17 @@ public struct StreamingConfiguration: Sendable {
     /// After the server's last frame, how long it waits for the client to hang up first.
     public var closeDrainTimeout: Duration = .seconds(5)
     public var logger = Logger(label: "corral.streaming")
+    /// Serve HTTPS with this certificate chain and key (PEM files); nil: plain HTTP.
+    public var tls: TLSFiles?
+
+    public struct TLSFiles: Sendable {
+        public var certificateChain: String
+        public var privateKey: String
+        public init(certificateChain: String, privateKey: String) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+        }
+    }
 
     public init() {}
 }

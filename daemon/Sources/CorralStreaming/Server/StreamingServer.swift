@@ -3,15 +3,16 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// kubelet's CRI streaming server: the CRI server asks it for an exec, attach or port-forward
 /// URL; kubectl or crictl then connect to that URL, upgrade to SPDY/3.1 or WebSocket, and the
 /// server runs the request against the backend.
 ///
-/// Plain HTTP only: kubelet can serve this over TLS, this server does not (bind it to loopback,
-/// as the default configuration does).
+/// Plain HTTP on loopback by default, as kubelet's; HTTPS when the configuration names a
+/// certificate and key (for an address other nodes' API servers reach).
 public final class StreamingServer: Sendable {
-    /// `http://HOST:PORT`, with the port actually bound.
+    /// `http://HOST:PORT` or `https://HOST:PORT`, with the port actually bound.
     public let baseURL: String
     private let serverChannel: any Channel
     private let context: ServerContext
@@ -28,6 +29,11 @@ public final class StreamingServer: Sendable {
         let context = ServerContext(cache: RequestCache(ttl: configuration.tokenTTL, maxInFlight: configuration.maxInFlight),
                                     backend: backend, configuration: configuration, sessions: SessionRegistry())
         let idle = TimeAmount.nanoseconds(configuration.idleTimeout.nanoseconds)
+        let tls = try configuration.tls.map { files in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificateChain).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: files.privateKey, format: .pem))))
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
@@ -36,6 +42,7 @@ public final class StreamingServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
                     let encoder = HTTPResponseEncoder()
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(allTimeout: idle),
                         CloseOnIdleHandler(),
@@ -52,8 +59,9 @@ public final class StreamingServer: Sendable {
         }
         let host = bound.ipAddress ?? address
         let authority = host.contains(":") ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
-        configuration.logger.info("streaming server listening", metadata: ["url": "http://\(authority)"])
-        return StreamingServer(baseURL: "http://\(authority)", serverChannel: channel, context: context)
+        let baseURL = (tls == nil ? "http://" : "https://") + authority
+        configuration.logger.info("streaming server listening", metadata: ["url": "\(baseURL)"])
+        return StreamingServer(baseURL: baseURL, serverChannel: channel, context: context)
     }
 
     /// The URL for a CRI Exec call; valid once, for the configured TTL.
