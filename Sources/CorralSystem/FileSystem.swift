@@ -106,3 +106,18 @@ public enum FileSystem {
         return cwd == "/" ? "/" + path : cwd + "/" + path
     }
 }
+
+extension FileSystem {
+    /// Gives `path` to `group`, a group name from /etc/group or a numeric gid; the owner stays.
+    public static func changeGroup(_ path: String, to group: String) throws(SystemError) {
+        let gid: gid_t
+        if let number = gid_t(group) {
+            gid = number
+        } else if let entry = getgrnam(group) {
+            gid = entry.pointee.gr_gid
+        } else {
+            throw SystemError("getgrnam", group, errno: ENOENT)
+        }
+        guard chown(path, uid_t.max, gid) == 0 else { throw SystemError("chown", path) }
+    }
+}

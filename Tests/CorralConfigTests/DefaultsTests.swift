@@ -11,6 +11,7 @@ struct DefaultsTests {
         #expect(config.socket == "/run/corral/corral.sock")
         #expect(config.logLevel == "info")
         #expect(config.logTarget == .stderr)
+        #expect(config.socketMode == 0o660 && config.socketGroup == "")
         #expect(config.logLevels.isEmpty)
         #expect(config.shimPath == "")
         #expect(config.cgroupDriver == .cgroupfs)
@@ -48,7 +49,7 @@ struct DefaultsTests {
                     "progress_timeout", "endpoints", "upstream", "insecure_skip_verify", "ca_file", "cert_file",
                     "key_file", "username", "password", "auth", "identity_token", "plain_http", "address", "port",
                     "tls_cert", "tls_key", "stream_idle_timeout", "shim_call", "shim_start", "shim_connect",
-                    "stop_grace_default", "shutdown_grace", "pinned", "log_target", "cri", "shims", "images", "streaming"]
+                    "stop_grace_default", "shutdown_grace", "pinned", "socket_mode", "socket_group", "log_target", "cri", "shims", "images", "streaming"]
         for key in keys {
             #expect(DaemonConfig.defaultText.contains("\(key) ="), "\(key) is not in the default text")
         }

@@ -96,6 +96,8 @@ struct ErrorTests {
         #expect(e.key == "log_levels.cri")
         #expect(e.message.contains("\"loud\" is not one of"))
         #expect(try error("[timeouts]\nshutdown_grace = \"-1s\"").key == "timeouts.shutdown_grace")
+        #expect(try error("socket_mode = 0o1777").key == "socket_mode")
+        #expect(try DaemonConfig.parse("socket_mode = 0o600", source: "c").socketMode == 0o600)
         let parsed = try DaemonConfig.parse("log_target = \"journal\"\n[log_levels]\ncri = \"debug\"\nshims = \"error\"",
                                             source: "config.toml")
         #expect(parsed.logTarget == .journal)

@@ -86,6 +86,29 @@ struct OperationsTests {
         await daemon.tearDown()
     }
 
+    @Test("the CRI socket gets the configured mode and group; 0660 and root's group by default")
+    func socketPermissions() async throws {
+        for (extra, mode, gid) in [("", 0o660, 0), ("", 0o600, 1)] as [(String, Int, gid_t)] {
+            let daemon = try DaemonFixture(extraConfig: extra)
+            if mode != 0o660 {
+                let config = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+                try ("socket_mode = 0o600\nsocket_group = \"daemon\"\n" + config)
+                    .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+            }
+            do {
+                try await daemon.start()
+                var info = stat()
+                #expect(stat(daemon.socket, &info) == 0)
+                #expect(Int(info.st_mode & 0o777) == mode)
+                #expect(info.st_gid == gid)
+            } catch {
+                await daemon.tearDown()
+                throw error
+            }
+            await daemon.tearDown()
+        }
+    }
+
     @Test("SIGHUP applies new log levels, registry settings and pinned images, and names what needs a restart")
     func reloadOnSIGHUP() async throws {
         let before = """

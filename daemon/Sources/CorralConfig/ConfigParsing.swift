@@ -16,12 +16,14 @@ extension DaemonConfig {
 
         var config = DaemonConfig()
         let top = try TableReader(document, at: .root, source: source, known: [
-            "root", "state", "socket", "log_level", "log_target", "log_levels", "shim_path", "cgroup_driver", "restrict_oom_score_adj",
+            "root", "state", "socket", "socket_mode", "socket_group", "log_level", "log_target", "log_levels", "shim_path", "cgroup_driver", "restrict_oom_score_adj",
             "cni", "runtimes", "registry", "streaming", "timeouts", "metrics", "images",
         ])
         config.root = try top.string("root") ?? config.root
         config.state = try top.string("state") ?? config.state
         config.socket = try top.string("socket") ?? config.socket
+        config.socketMode = try top.int("socket_mode") ?? config.socketMode
+        config.socketGroup = try top.string("socket_group") ?? config.socketGroup
         config.logLevel = try top.string("log_level") ?? config.logLevel
         if let target = try top.string("log_target") {
             guard let value = LogTarget(rawValue: target) else {

@@ -11,6 +11,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var root = "/var/lib/corral"
     public var state = "/run/corral"
     public var socket = "/run/corral/corral.sock"
+    /// The CRI socket's permission bits, and its group (a name or gid; empty: root's).
+    public var socketMode = 0o660
+    public var socketGroup = ""
     public var logLevel = "info"
     public var logTarget = LogTarget.stderr
     /// By subsystem (one of `logSubsystems`); the rest log at `logLevel`.

@@ -9,8 +9,12 @@ extension DaemonConfig {
 root = "/var/lib/corral"
 # Runtime state, lost at reboot: shim sockets, bundles, pinned namespaces.
 state = "/run/corral"
-# The CRI socket kubelet and crictl connect to (mode 0660, root).
+# The CRI socket kubelet and crictl connect to.
 socket = "/run/corral/corral.sock"
+# The CRI socket's permission bits and group (a name or gid; empty: root's). Whoever may open the
+# socket can run anything as root on this node: widen it with care.
+socket_mode = 0o660
+socket_group = ""
 # trace, debug, info, notice, warning, error or critical.
 log_level = "info"
 # Where log entries go: "stderr" (under systemd, journald reads it with each line's priority) or

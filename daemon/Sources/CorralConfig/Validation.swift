@@ -19,6 +19,9 @@ extension DaemonConfig {
         try absolute(root, key("root"))
         try absolute(state, key("state"))
         try absolute(socket, key("socket"))
+        guard (0...0o777).contains(socketMode) else {
+            throw fail(key("socket_mode"), "\(socketMode) is not permission bits (0o000 to 0o777)")
+        }
         guard Self.logLevels.contains(logLevel) else {
             throw fail(key("log_level"), "\(quoted(logLevel)) is not one of \(Self.logLevels.joined(separator: ", "))")
         }

@@ -58,7 +58,7 @@ struct Daemon {
         let server = try CRIServer(socketPath: config.socket, services: [
             RuntimeServiceHandler(service: service, instrumentation: instrumentation),
             ImageServiceHandler(service: service, instrumentation: instrumentation),
-        ]).makeServer(inherited: inherited)
+        ], mode: UInt32(config.socketMode), group: config.socketGroup).makeServer(inherited: inherited)
         SignalEvents.ignoreBrokenPipes()
 
         let socketName = inherited.map { "fd \($0) (socket activation)" } ?? config.socket
