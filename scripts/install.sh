@@ -15,6 +15,12 @@ install -d "$prefix/bin" /etc/systemd/system /etc/corral /etc/cni/net.d
 install -m 0755 "$bin/corrald" "$bin/corral-shim" "$bin/corralctl" "$prefix/bin/"
 sed "s#/usr/local/bin/corrald#$prefix/bin/corrald#" daemon/corrald.service > /etc/systemd/system/corrald.service
 install -m 0644 daemon/corrald.socket /etc/systemd/system/corrald.socket
+# Shell completions (swift-argument-parser writes them from the commands themselves).
+install -d /usr/share/bash-completion/completions /usr/local/share/zsh/site-functions
+"$bin/corralctl" --generate-completion-script bash > /usr/share/bash-completion/completions/corralctl
+"$bin/corralctl" --generate-completion-script zsh > /usr/local/share/zsh/site-functions/_corralctl
+"$bin/corrald" --generate-completion-script bash > /usr/share/bash-completion/completions/corrald
+"$bin/corrald" --generate-completion-script zsh > /usr/local/share/zsh/site-functions/_corrald
 [[ -e /etc/corral/config.toml ]] || "$bin/corrald" config default > /etc/corral/config.toml
 if [[ -z "$(ls -A /etc/cni/net.d 2>/dev/null)" ]]; then
     cat > /etc/cni/net.d/10-corral-bridge.conflist <<'JSON'

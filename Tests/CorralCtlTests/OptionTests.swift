@@ -4,6 +4,15 @@ import Testing
 
 @Suite("options, selectors, endpoints")
 struct OptionTests {
+    @Test func completionScriptsNameEveryCommand() {
+        for shell in [CompletionShell.bash, .zsh] {
+            let script = CorralCtlCommand.completionScript(for: shell)
+            for command in ["info", "pods", "ps", "images", "pull", "inspect", "shim", "doctor"] {
+                #expect(script.contains(command), "the \(shell) script lacks \(command)")
+            }
+        }
+    }
+
     @Test func labelSelectorsParse() throws {
         #expect(try LabelSelector.parse([]) == [:])
         #expect(try LabelSelector.parse(["app=web", "tier=", "k=v=w"]) == ["app": "web", "tier": "", "k": "v=w"])
