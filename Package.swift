@@ -78,6 +78,13 @@ let package = Package(
                                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf")],
                 path: "protocol/CRIGRPC"),
 
+        // corrald's admin services beside the CRI (image import/export), for corralctl.
+        .target(name: "AdminAPI",
+                dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                               .product(name: "GRPCCore", package: "grpc-swift-2"),
+                               .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf")],
+                path: "protocol/AdminAPI"),
+
         // OCI runtime-spec and image-spec models (Codable; the daemon's side).
         .target(name: "OCISpec", path: "Sources/OCISpec"),
 
@@ -99,7 +106,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "CorralDaemon",
-                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralSystemd", "CRIAPI", "CRIGRPC", "OCISpec",
+                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralSystemd", "CRIAPI", "CRIGRPC", "AdminAPI", "OCISpec",
                                "CorralConfig", "CorralStore", "CorralSpec", "CorralImages", "CorralStreaming",
                                .product(name: "GRPCCore", package: "grpc-swift-2"),
                                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -129,7 +136,7 @@ let package = Package(
 
         // corralctl
         .target(name: "CorralCtl",
-                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CRIAPI", "CRIGRPC", "CorralConfig", "CSeccomp",
+                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CRIAPI", "CRIGRPC", "AdminAPI", "CorralConfig", "CSeccomp",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                                .product(name: "GRPCCore", package: "grpc-swift-2"),
                                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -179,7 +186,7 @@ let package = Package(
                                    .product(name: "NIOWebSocket", package: "swift-nio")],
                     path: "Tests/CorralStreamingTests"),
         .testTarget(name: "DaemonIntegrationTests",
-                    dependencies: ["CRIAPI", "CRIGRPC", "CorralSystem", "CorralImages",
+                    dependencies: ["CRIAPI", "CRIGRPC", "AdminAPI", "CorralSystem", "CorralImages",
                                    .product(name: "Crypto", package: "swift-crypto"),
                                    .product(name: "Logging", package: "swift-log"),
                                    .product(name: "GRPCCore", package: "grpc-swift-2"),

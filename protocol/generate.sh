@@ -5,6 +5,7 @@
 #   proto/corral/shim/v1/*.proto    -> protocol/ShimAPI/Generated/
 #   proto/runtime/**/*.proto (CRI)  -> protocol/CRIAPI/Generated/ (messages),
 #                                      protocol/CRIGRPC/Generated/ (gRPC stubs)
+#   proto/corral/admin/v1/*.proto   -> protocol/AdminAPI/Generated/ (messages and gRPC stubs)
 #
 # Uses Debian's protoc (installed with apt-get when missing) and protoc plugins
 # built from the pinned packages under /opt/swift-packages. Built plugins are
@@ -158,6 +159,30 @@ if [[ -f $here/gen-ttrpc-methods.sh ]]; then
         cp "$staging/ShimMethods.swift" "$here/ShimAPI/Generated/ShimMethods.swift"
         log "protocol/ShimAPI/Generated/ShimMethods.swift rewritten"
     fi
+fi
+
+# corrald's admin services (corral.admin.v1): messages and gRPC stubs in one module, since
+# only gRPC peers (corrald, corralctl) use them.
+if [[ -d $proto_root/corral/admin ]]; then
+    mapfile -t admin_protos < <(protos corral/admin)
+    protoc_gen_grpc="$(build_plugin grpc-swift-protobuf "$packages/grpc/grpc-swift-protobuf.git" \
+        "$GRPC_SWIFT_PROTOBUF_VERSION" protoc-gen-grpc-swift-2)"
+    staging="$work/out-admin"
+    mkdir -p "$staging"
+    (cd "$proto_root" && protoc \
+        --proto_path="$proto_root" \
+        --plugin=protoc-gen-swift="$protoc_gen_swift" \
+        --plugin=protoc-gen-grpc-swift-2="$protoc_gen_grpc" \
+        --swift_out="$staging" \
+        --swift_opt=Visibility=Public \
+        --swift_opt=FileNaming="$(file_naming "${admin_protos[@]}")" \
+        --grpc-swift-2_out="$staging" \
+        --grpc-swift-2_opt=Visibility=Public \
+        --grpc-swift-2_opt=FileNaming="$(file_naming "${admin_protos[@]}")" \
+        --grpc-swift-2_opt=Server=true \
+        --grpc-swift-2_opt=Client=true \
+        "${admin_protos[@]}")
+    replace_generated "$here/AdminAPI/Generated" "$staging"
 fi
 
 # The CRI (runtime.v1): messages plus gRPC service stubs for grpc-swift 2.

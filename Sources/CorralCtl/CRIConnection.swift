@@ -1,3 +1,4 @@
+import AdminAPI
 import ArgumentParser
 import CRIAPI
 import CRIGRPC
@@ -13,11 +14,14 @@ struct CRIOptions: ParsableArguments {
 
 typealias RuntimeClient = Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
 typealias ImageClient = Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
+typealias AdminImagesClient = Corral_Admin_V1_Images.Client<HTTP2ClientTransport.Posix>
 
-/// The two CRI services on one connection, and the options every call carries.
+/// The two CRI services and corrald's admin service on one connection, and the options every
+/// call carries.
 struct CRI {
     let runtime: RuntimeClient
     let images: ImageClient
+    let admin: AdminImagesClient
     let options: CallOptions
 }
 
@@ -37,6 +41,11 @@ struct CRIConnection {
         self.timeout = timeout
     }
 
+    /// For calls that take as long as their work does (pulls, imports): `seconds` 0 is no deadline.
+    init(_ daemon: DaemonOptions, seconds: Double) throws {
+        self.init(socketPath: try daemon.socketPath(), timeout: seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil)
+    }
+
     func run<T: Sendable>(_ body: (CRI) async throws -> T) async throws -> T {
         guard FileSystem.exists(socketPath) else { throw CRIUnreachable(socketPath: socketPath, reason: "no socket") }
         var config = HTTP2ClientTransport.Posix.Config.defaults
@@ -51,7 +60,7 @@ struct CRIConnection {
         do {
             return try await withGRPCClient(transport: transport) { client in
                 try await body(CRI(runtime: RuntimeClient(wrapping: client), images: ImageClient(wrapping: client),
-                                   options: options))
+                                   admin: AdminImagesClient(wrapping: client), options: options))
             }
         } catch let error as RPCError where error.code == .unavailable {
             throw CRIUnreachable(socketPath: socketPath, reason: error.message)

@@ -6,7 +6,7 @@ import CRIAPI
 struct ImagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images", abstract: "List images (the default), or work on them.",
-        subcommands: [List.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Import.self, Export.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List images.")

@@ -31,8 +31,7 @@ struct PullCommand: AsyncParsableCommand {
                 $0.auth.password = String(creds[creds.index(after: colon)...])
             }
         }
-        let connection = CRIConnection(socketPath: try global.daemon.socketPath(),
-                                       timeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil)
+        let connection = try CRIConnection(global.daemon, seconds: timeout)
         // The CRI's PullImage is one unary call that reports nothing until the image is in, so
         // there is no progress to draw: an elapsed-time spinner shows the pull is alive.
         let response = try await Spinner.whileRunning("pulling \(reference)") {

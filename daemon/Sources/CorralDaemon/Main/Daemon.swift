@@ -58,6 +58,7 @@ struct Daemon {
         let server = try CRIServer(socketPath: config.socket, services: [
             RuntimeServiceHandler(service: service, instrumentation: instrumentation),
             ImageServiceHandler(service: service, instrumentation: instrumentation),
+            AdminImagesHandler(service: service, instrumentation: instrumentation),
         ], mode: UInt32(config.socketMode), group: config.socketGroup).makeServer(inherited: inherited)
         SignalEvents.ignoreBrokenPipes()
 
