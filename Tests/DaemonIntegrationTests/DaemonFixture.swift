@@ -269,7 +269,9 @@ final class DaemonFixture: @unchecked Sendable {
     // MARK: what is left on the host
 
     func mounts() -> [String] {
-        ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
+        // Read to the end: procfs files report no size, and this one is long while other
+        // suites' pods are up.
+        ((try? FileSystem.readText("/proc/self/mountinfo")) ?? "")
             .split(separator: "\n").map { String($0.split(separator: " ")[4]) }.filter { $0.hasPrefix(dir) }
     }
 

@@ -229,7 +229,7 @@ struct HostSnapshot: Equatable {
     /// shim process itself.
     static func take(of pod: PodFixture) throws -> HostSnapshot {
         let marker = pod.root
-        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        let mounts = try FileSystem.readText("/proc/self/mountinfo")
             .split(separator: "\n").filter { $0.contains(marker) }.map { String($0.split(separator: " ")[4]) }
         // The veths CNI plugged into this pod's bridge.
         let links = try ShimHarness.runTool("/sbin/ip", ["-o", "link", "show", "master", pod.bridge]).stdout.split(separator: "\n")
