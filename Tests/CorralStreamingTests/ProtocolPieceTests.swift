@@ -1,4 +1,5 @@
 @testable import CorralStreaming
+import StreamingTestSupport
 import Testing
 
 /// The parts with no I/O: dictionary, header blocks, compression, resize parsing, statuses.

@@ -1,4 +1,5 @@
 import CorralStreaming
+import StreamingTestSupport
 import Testing
 
 /// Port-forward over SPDY, with streams opened the way client-go's port forwarder opens them.
@@ -89,7 +90,7 @@ import Testing
             let client = try #require(try await SPDYTestClient.connect(url, protocols: ["portforward.k8s.io"]).0)
             for headers in [[("streamType", "data")], [("streamType", "data"), ("port", "0")],
                             [("streamType", "stdin"), ("port", "80")], [("port", "80")], [("streamType", "data"), ("port", "x")]] {
-                await #expect(throws: TestFailure.self) { try await within { try await client.openStream(headers) } }
+                await #expect(throws: StreamTestFailure.self) { try await within { try await client.openStream(headers) } }
             }
             // The connection is still good for proper streams.
             let (data, _) = try await within { try await Self.openPair(client, port: 80, requestID: 5) }
