@@ -28,9 +28,16 @@ struct ShimStreamingBackend: StreamingBackend {
         })
         return try await withTaskCancellationHandler {
             _ = try await handle.call(TaskMethods.start, .with { $0.id = container.id; $0.execID = execID })
-            let pumps = fifos.pump(io, closeStdin: {
-                _ = try? await handle.call(TaskMethods.closeIO, .with { $0.id = container.id; $0.execID = execID; $0.stdin = true })
-            }, resize: { size in
+            // Without a terminal, end of file on the FIFO is the process's, after every byte the
+            // shim copies; CloseIO would close its stdin at once, dropping what the FIFO still held.
+            // A terminal knows no end of file but the ^D that CloseIO types.
+            var closeStdin: (@Sendable () async -> Void)?
+            if tty {
+                closeStdin = {
+                    _ = try? await handle.call(TaskMethods.closeIO, .with { $0.id = container.id; $0.execID = execID; $0.stdin = true })
+                }
+            }
+            let pumps = fifos.pump(io, closeStdin: closeStdin, resize: { size in
                 _ = try? await handle.call(TaskMethods.resizePty, .with {
                     $0.id = container.id
                     $0.execID = execID
@@ -68,7 +75,7 @@ struct ShimStreamingBackend: StreamingBackend {
             $0.stdoutPath = fifos.stdoutPath
             $0.stderrPath = fifos.stderrPath
         })
-        let pumps = fifos.pump(io, closeStdin: {}, resize: { size in
+        let pumps = fifos.pump(io, closeStdin: nil, resize: { size in
             _ = try? await handle.call(TaskMethods.resizePty, .with {
                 $0.id = container.id
                 $0.width = UInt32(size.width)
