@@ -26,8 +26,11 @@ struct ShimStreamingBackend: StreamingBackend {
             $0.stdoutPath = fifos.stdoutPath
             $0.stderrPath = fifos.stderrPath
         })
+        // Started apart from this task, so that a client leaving mid-start cannot cut the call
+        // short on our side while the shim goes on to start the process.
+        let started = Task { try await handle.call(TaskMethods.start, .with { $0.id = container.id; $0.execID = execID }) }
         return try await withTaskCancellationHandler {
-            _ = try await handle.call(TaskMethods.start, .with { $0.id = container.id; $0.execID = execID })
+            _ = try await started.value
             // Without a terminal, end of file on the FIFO is the process's, after every byte the
             // shim copies; CloseIO would close its stdin at once, dropping what the FIFO still held.
             // A terminal knows no end of file but the ^D that CloseIO types.
@@ -52,9 +55,13 @@ struct ShimStreamingBackend: StreamingBackend {
             _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
             return Int32(bitPattern: exit.exitStatus)
         } onCancel: {
-            // The client went away: as containerd, the exec'ed process goes with it.
+            // The client went away: as containerd, the exec'ed process goes with it. Only once
+            // its start is through, though: a kill that overtook it would find no process yet.
+            // The shim deletes an exec only after its exit is recorded.
             Task {
+                guard (try? await started.value) != nil else { return }
                 _ = try? await handle.call(TaskMethods.kill, .with { $0.id = container.id; $0.execID = execID; $0.signal = 9 })
+                _ = try? await handle.call(TaskMethods.wait, .with { $0.id = container.id; $0.execID = execID })
                 _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
             }
         }
