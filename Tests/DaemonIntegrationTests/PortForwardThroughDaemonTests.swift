@@ -53,6 +53,25 @@ struct PortForwardThroughDaemonTests {
         }
     }
 
+    @Test("a connection the pod's server closes ends for the client too, though the client kept its side open")
+    func podClosesFirst() async throws {
+        try await DaemonFixture.withStreamingPod(Self.servers) { daemon, pod, container in
+            try await daemon.waitListening(container, ports: [Self.webPort])
+            let url = try await daemon.portForwardURL(pod, ports: [Int32(Self.webPort)])
+            let client = try #require(try await SPDYTestClient.connect(url, protocols: ["portforward.k8s.io"]).0)
+            // client-go's port forwarder closes its local connection, and so its data stream,
+            // only once the error stream ended: a local client that reads to end of file (here a
+            // page without a length) would wait forever on a server that waited for both sides.
+            let (web, webError) = try await within { try await openPortForwardPair(client, port: Self.webPort, requestID: 0) }
+            try await web.write("GET /missing HTTP/1.0\r\n\r\n")
+            let page = try await within { await web.readToEnd() }
+            #expect(page.bytes.text.contains(" 404 ") && page.fin, "\(page.bytes.text)")
+            let report = try await within { await webError.readToEnd() }
+            #expect(report.bytes.isEmpty && report.fin)
+            await client.close()
+        }
+    }
+
     @Test("over WebSocket, two ports on channels 0 to 3, each first naming its port")
     func webSocketTwoPorts() async throws {
         try await DaemonFixture.withStreamingPod(Self.servers) { daemon, pod, container in

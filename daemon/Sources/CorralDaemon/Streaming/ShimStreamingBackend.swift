@@ -112,12 +112,13 @@ struct ShimStreamingBackend: StreamingBackend {
             throw CRIError.unavailable("failed to connect to localhost:\(port) inside the network namespace of pod \(sandbox.id): \(error)")
         }
         let reading = FileDescriptor(rawValue: dup(socket.rawValue))
-        await withTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: ForwardedHalf.self) { group in
             group.addTask {
                 for await chunk in FDStreams.chunks(of: reading) {
                     do { try await connection.outbound.write(chunk) } catch { break }
                 }
                 await connection.outbound.close()
+                return .fromPod
             }
             group.addTask {
                 for await chunk in connection.inbound {
@@ -125,10 +126,32 @@ struct ShimStreamingBackend: StreamingBackend {
                     if !written { break }
                 }
                 UnixSocket.shutdownWrite(socket)
+                return .toPod
+            }
+            // Once the pod's side has ended, the client gets a second to end its own, then the
+            // connection ends (as containerd and CRI-O do): client-go's port forwarder closes its
+            // local connection, and with it its data stream, only after the error stream ended,
+            // so a local client reading to end of file would otherwise wait on us for ever.
+            if await group.next() == .fromPod {
+                group.addTask {
+                    try? await Task.sleep(for: Self.clientGrace)
+                    return .graceOver
+                }
+                if await group.next() == .graceOver {
+                    UnixSocket.shutdown(socket)  // wakes a write the pod no longer reads
+                }
+                group.cancelAll()
             }
             await group.waitForAll()
         }
         socket.close()
+    }
+
+    /// How long a forwarded connection waits for the client's side once the pod's has ended.
+    static let clientGrace = Duration.seconds(1)
+
+    private enum ForwardedHalf {
+        case fromPod, toPod, graceOver
     }
 }
 
