@@ -6,7 +6,8 @@ import ShimAPI
 
 /// Exec, attach and port-forward for the streaming server, on the pods' shims. The bytes of
 /// exec and attach travel through FIFOs in the container's bundle (`io/`), which the shim opens
-/// by path; port-forward connects from a throwaway thread inside the pod's network namespace.
+/// by path; port-forward (PodPortForward.swift) connects from a throwaway thread inside the
+/// pod's network namespace.
 struct ShimStreamingBackend: StreamingBackend {
     let service: CRIService
 
@@ -96,62 +97,6 @@ struct ShimStreamingBackend: StreamingBackend {
             fifos.closeOurEnds()
         }
         pumps.cancel()
-    }
-
-    func portForward(podSandboxID: String, port: Int32, connection: StreamConnection) async throws {
-        let sandbox = try await service.registry.sandbox(podSandboxID)
-        guard sandbox.state == .sandboxReady else { throw CRIError.failedPrecondition("pod sandbox \(sandbox.id) is not ready") }
-        // A pod on the host's network shares corrald's own namespace.
-        let netns = sandbox.namespaces.network.isEmpty ? "/proc/self/ns/net" : sandbox.namespaces.network
-        let socket: FileDescriptor
-        do {
-            socket = try await BlockingWork.run { () -> Result<FileDescriptor, SystemError> in
-                Result { () throws(SystemError) in try Namespaces.connectToLocalhost(port: port, inNetworkNamespace: netns) }
-            }.get()
-        } catch {
-            throw CRIError.unavailable("failed to connect to localhost:\(port) inside the network namespace of pod \(sandbox.id): \(error)")
-        }
-        let reading = FileDescriptor(rawValue: dup(socket.rawValue))
-        await withTaskGroup(of: ForwardedHalf.self) { group in
-            group.addTask {
-                for await chunk in FDStreams.chunks(of: reading) {
-                    do { try await connection.outbound.write(chunk) } catch { break }
-                }
-                await connection.outbound.close()
-                return .fromPod
-            }
-            group.addTask {
-                for await chunk in connection.inbound {
-                    let written = await BlockingWork.run { (try? socket.writeAll(chunk)) != nil }
-                    if !written { break }
-                }
-                UnixSocket.shutdownWrite(socket)
-                return .toPod
-            }
-            // Once the pod's side has ended, the client gets a second to end its own, then the
-            // connection ends (as containerd and CRI-O do): client-go's port forwarder closes its
-            // local connection, and with it its data stream, only after the error stream ended,
-            // so a local client reading to end of file would otherwise wait on us for ever.
-            if await group.next() == .fromPod {
-                group.addTask {
-                    try? await Task.sleep(for: Self.clientGrace)
-                    return .graceOver
-                }
-                if await group.next() == .graceOver {
-                    UnixSocket.shutdown(socket)  // wakes a write the pod no longer reads
-                }
-                group.cancelAll()
-            }
-            await group.waitForAll()
-        }
-        socket.close()
-    }
-
-    /// How long a forwarded connection waits for the client's side once the pod's has ended.
-    static let clientGrace = Duration.seconds(1)
-
-    private enum ForwardedHalf {
-        case fromPod, toPod, graceOver
     }
 }
 
