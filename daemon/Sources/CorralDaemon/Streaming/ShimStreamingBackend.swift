@@ -53,7 +53,8 @@ struct ShimStreamingBackend: StreamingBackend {
                                              timeout: .seconds(365 * 24 * 3600))
             await pumps.outputs()
             pumps.cancel()
-            _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
+            // The client has its answer first; the shim forgets the exec right after.
+            Task { _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID }) }
             return Int32(bitPattern: exit.exitStatus)
         } onCancel: {
             // The client went away: as containerd, the exec'ed process goes with it. Only once
