@@ -1,4 +1,5 @@
 import CorralStreaming
+import StreamingTestSupport
 import Testing
 
 /// What the server answers before any upgrade: tokens, routes, methods, handshakes.

@@ -1,5 +1,6 @@
 import CorralStreaming
 import CorralSystem
+import StreamingTestSupport
 import Testing
 
 /// The real clients: kubectl (client-go's WebSocket and SPDY executors and its port forwarder,

@@ -1,4 +1,5 @@
 @testable import CorralStreaming
+import StreamingTestSupport
 import Testing
 
 /// The parts with no I/O: dictionary, header blocks, compression, resize parsing, statuses.
@@ -110,11 +111,28 @@ import Testing
         #expect(inbound.yield([UInt8](repeating: 2, count: 6)) == true)  // crossed: pause
         #expect(inbound.yield([3]) == false)  // already paused
         var it = inbound.makeAsyncIterator()
-        #expect(await it.next()?.count == 6)  // 7 left: above half
-        #expect(await it.next()?.count == 6)  // 1 left: resume
+        // A reader that fell behind gets what waits in one piece, and the connection reads again.
+        #expect(await it.next() == [UInt8](repeating: 1, count: 6) + [UInt8](repeating: 2, count: 6) + [3])
         #expect(await resumed.next() == true)
         inbound.finish()
-        #expect(await it.next() == [3])
+        #expect(await it.next() == nil)
+    }
+
+    @Test func inboundBytesJoinUpTo256KiB() async {
+        let resumed = TestQueue<Bool>()
+        let inbound = InboundBytes(highWater: 150 << 10) { resumed.push(true) }
+        let chunks = (1...3).map { [UInt8](repeating: UInt8($0), count: 100 << 10) }
+        #expect(inbound.yield(chunks[0]) == false)
+        #expect(inbound.yield(chunks[1]) == true)
+        #expect(inbound.yield(chunks[2]) == false)
+        var it = inbound.makeAsyncIterator()
+        let joined = await it.next() ?? []
+        #expect(joined.count == 200 << 10 && joined.first == 1 && joined.last == 2)
+        // 100 KiB still wait, above half the mark: the connection stays paused until they are read.
+        let last = await it.next() ?? []
+        #expect(last.count == 100 << 10 && last.first == 3)
+        #expect(await resumed.next() == true)
+        inbound.finish()
         #expect(await it.next() == nil)
     }
 

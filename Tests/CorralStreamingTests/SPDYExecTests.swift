@@ -1,4 +1,5 @@
 import CorralStreaming
+import StreamingTestSupport
 import Testing
 
 /// Exec and attach over SPDY/3.1, driven by the test client as kubectl drives kubelet.

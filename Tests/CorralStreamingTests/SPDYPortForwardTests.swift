@@ -1,16 +1,9 @@
 import CorralStreaming
+import StreamingTestSupport
 import Testing
 
 /// Port-forward over SPDY, with streams opened the way client-go's port forwarder opens them.
 @Suite struct SPDYPortForwardTests {
-    /// One forwarded connection: an error stream (closed at once by the client), then a data stream.
-    static func openPair(_ client: SPDYTestClient, port: Int, requestID: Int) async throws -> (data: ClientStream, error: ClientStream) {
-        let error = try await client.openStream([("streamType", "error"), ("port", "\(port)"), ("requestID", "\(requestID)")])
-        try await error.close()
-        let data = try await client.openStream([("streamType", "data"), ("port", "\(port)"), ("requestID", "\(requestID)")])
-        return (data, error)
-    }
-
     @Test func twoPortsTwoConnectionsEachBothWays() async throws {
         let backend = FakeBackend()
         try await withServer(backend) { server in
@@ -23,7 +16,7 @@ import Testing
             let pairs = try await within {
                 var pairs: [(port: Int, n: Int, data: ClientStream, error: ClientStream)] = []
                 for (n, port) in [80, 8080, 80, 8080].enumerated() {
-                    let (data, error) = try await Self.openPair(client, port: port, requestID: n)
+                    let (data, error) = try await openPortForwardPair(client, port: port, requestID: n)
                     pairs.append((port, n, data, error))
                 }
                 return pairs
@@ -51,7 +44,7 @@ import Testing
             // A second session on the same URL kind works alongside (tokens are per session).
             let second = try #require(try await SPDYTestClient.connect(
                 try server.portForward(PortForwardRequest(podSandboxID: "pod1")), protocols: ["portforward.k8s.io"]).0)
-            let (data, _) = try await within { try await Self.openPair(second, port: 9000, requestID: 0) }
+            let (data, _) = try await within { try await openPortForwardPair(second, port: 9000, requestID: 0) }
             try await data.write("x")
             try await data.close()
             #expect(try await within { await data.readToEnd() }.bytes.text == "9000:x9000:bye")
@@ -68,7 +61,7 @@ import Testing
         try await withServer(backend) { server in
             let url = try server.portForward(PortForwardRequest(podSandboxID: "pod2"))
             let client = try #require(try await SPDYTestClient.connect(url, protocols: ["portforward.k8s.io"]).0)
-            let (badData, badError) = try await within { try await Self.openPair(client, port: 81, requestID: 0) }
+            let (badData, badError) = try await within { try await openPortForwardPair(client, port: 81, requestID: 0) }
             let message = try await within { await badError.readText() }
             #expect(message == """
                 {"closeConnection":true,"message":"error forwarding port 81 to pod pod2, uid : connection refused"}
@@ -76,7 +69,7 @@ import Testing
                 """)
             #expect(try await within { await badData.readToEnd() }.fin)
             // Other connections on the session are unaffected.
-            let (data, _) = try await within { try await Self.openPair(client, port: 80, requestID: 1) }
+            let (data, _) = try await within { try await openPortForwardPair(client, port: 80, requestID: 1) }
             try await data.write("ok")
             try await data.close()
             #expect(try await within { await data.readToEnd() }.bytes.text == "80:ok80:bye")
@@ -89,10 +82,10 @@ import Testing
             let client = try #require(try await SPDYTestClient.connect(url, protocols: ["portforward.k8s.io"]).0)
             for headers in [[("streamType", "data")], [("streamType", "data"), ("port", "0")],
                             [("streamType", "stdin"), ("port", "80")], [("port", "80")], [("streamType", "data"), ("port", "x")]] {
-                await #expect(throws: TestFailure.self) { try await within { try await client.openStream(headers) } }
+                await #expect(throws: StreamTestFailure.self) { try await within { try await client.openStream(headers) } }
             }
             // The connection is still good for proper streams.
-            let (data, _) = try await within { try await Self.openPair(client, port: 80, requestID: 5) }
+            let (data, _) = try await within { try await openPortForwardPair(client, port: 80, requestID: 5) }
             try await data.close()
             #expect(try await within { await data.readToEnd() }.bytes.text == "80:bye")
         }
@@ -135,7 +128,7 @@ import Testing
         try await withServer(backend) { server in
             let url = try server.portForward(PortForwardRequest(podSandboxID: "pod"))
             let client = try #require(try await SPDYTestClient.connect(url, protocols: ["portforward.k8s.io"]).0)
-            _ = try await within { try await Self.openPair(client, port: 80, requestID: 0) }
+            _ = try await within { try await openPortForwardPair(client, port: 80, requestID: 0) }
             _ = try await within { await backend.calls.next() }
             await client.close()
             #expect(try await within { await cancelled.next() } == true)

@@ -1,4 +1,5 @@
 import CorralStreaming
+import StreamingTestSupport
 import Testing
 
 /// Exec, attach and port-forward over WebSocket, with kubelet's channel framing.

@@ -263,6 +263,11 @@ final class DaemonFixture: @unchecked Sendable {
         }
         _ = try? TestImage.run("/sbin/ip", ["link", "del", bridge])
         for mount in mounts().reversed() { _ = Mounts.unmount(mount) }
+        // The pods' cgroup parent, which the runtime made in every hierarchy and leaves behind
+        // (rmdir(2) refuses one still in use).
+        for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            _ = rmdir("/sys/fs/cgroup/" + hierarchy + cgroupParent)
+        }
         FileSystem.removeTree(dir)
     }
 

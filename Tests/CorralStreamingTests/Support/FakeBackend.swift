@@ -1,4 +1,5 @@
 import CorralStreaming
+import StreamingTestSupport
 
 /// A backend whose behaviour each test writes as closures; it records what it was asked.
 struct FakeBackend: StreamingBackend {
@@ -50,8 +51,4 @@ extension StreamWriter {
     func write(_ text: String) async throws {
         try await write(Array(text.utf8))
     }
-}
-
-extension Array where Element == UInt8 {
-    var text: String { String(decoding: self, as: UTF8.self) }
 }

@@ -19,6 +19,17 @@ enum FDStreams {
         }
     }
 
+    /// Waits until the reader of a FIFO or pipe has taken everything written to it (FIONREAD
+    /// counts what is in the pipe from either end), or `limit` passed, or the task was cancelled.
+    static func waitDrained(_ fd: FileDescriptor, limit: Duration = .seconds(2)) async {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            var pending: Int32 = 0
+            guard ioctl(fd.rawValue, UInt(FIONREAD), &pending) == 0, pending > 0 else { return }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Makes a FIFO; the shim opens the other end by its path.
     static func makeFIFO(_ path: String) throws(CRIError) {
         guard mkfifo(path, 0o600) == 0 else {

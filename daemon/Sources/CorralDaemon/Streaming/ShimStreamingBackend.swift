@@ -6,7 +6,8 @@ import ShimAPI
 
 /// Exec, attach and port-forward for the streaming server, on the pods' shims. The bytes of
 /// exec and attach travel through FIFOs in the container's bundle (`io/`), which the shim opens
-/// by path; port-forward connects from a throwaway thread inside the pod's network namespace.
+/// by path; port-forward (PodPortForward.swift) connects from a throwaway thread inside the
+/// pod's network namespace.
 struct ShimStreamingBackend: StreamingBackend {
     let service: CRIService
 
@@ -26,11 +27,21 @@ struct ShimStreamingBackend: StreamingBackend {
             $0.stdoutPath = fifos.stdoutPath
             $0.stderrPath = fifos.stderrPath
         })
+        // Started apart from this task, so that a client leaving mid-start cannot cut the call
+        // short on our side while the shim goes on to start the process.
+        let started = Task { try await handle.call(TaskMethods.start, .with { $0.id = container.id; $0.execID = execID }) }
         return try await withTaskCancellationHandler {
-            _ = try await handle.call(TaskMethods.start, .with { $0.id = container.id; $0.execID = execID })
-            let pumps = fifos.pump(io, closeStdin: {
-                _ = try? await handle.call(TaskMethods.closeIO, .with { $0.id = container.id; $0.execID = execID; $0.stdin = true })
-            }, resize: { size in
+            _ = try await started.value
+            // Without a terminal, end of file on the FIFO is the process's, after every byte the
+            // shim copies; CloseIO would close its stdin at once, dropping what the FIFO still held.
+            // A terminal knows no end of file but the ^D that CloseIO types.
+            var closeStdin: (@Sendable () async -> Void)?
+            if tty {
+                closeStdin = {
+                    _ = try? await handle.call(TaskMethods.closeIO, .with { $0.id = container.id; $0.execID = execID; $0.stdin = true })
+                }
+            }
+            let pumps = fifos.pump(io, closeStdin: closeStdin, resize: { size in
                 _ = try? await handle.call(TaskMethods.resizePty, .with {
                     $0.id = container.id
                     $0.execID = execID
@@ -42,12 +53,17 @@ struct ShimStreamingBackend: StreamingBackend {
                                              timeout: .seconds(365 * 24 * 3600))
             await pumps.outputs()
             pumps.cancel()
-            _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
+            // The client has its answer first; the shim forgets the exec right after.
+            Task { _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID }) }
             return Int32(bitPattern: exit.exitStatus)
         } onCancel: {
-            // The client went away: as containerd, the exec'ed process goes with it.
+            // The client went away: as containerd, the exec'ed process goes with it. Only once
+            // its start is through, though: a kill that overtook it would find no process yet.
+            // The shim deletes an exec only after its exit is recorded.
             Task {
+                guard (try? await started.value) != nil else { return }
                 _ = try? await handle.call(TaskMethods.kill, .with { $0.id = container.id; $0.execID = execID; $0.signal = 9 })
+                _ = try? await handle.call(TaskMethods.wait, .with { $0.id = container.id; $0.execID = execID })
                 _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
             }
         }
@@ -68,7 +84,7 @@ struct ShimStreamingBackend: StreamingBackend {
             $0.stdoutPath = fifos.stdoutPath
             $0.stderrPath = fifos.stderrPath
         })
-        let pumps = fifos.pump(io, closeStdin: {}, resize: { size in
+        let pumps = fifos.pump(io, closeStdin: nil, resize: { size in
             _ = try? await handle.call(TaskMethods.resizePty, .with {
                 $0.id = container.id
                 $0.width = UInt32(size.width)
@@ -82,39 +98,6 @@ struct ShimStreamingBackend: StreamingBackend {
             fifos.closeOurEnds()
         }
         pumps.cancel()
-    }
-
-    func portForward(podSandboxID: String, port: Int32, connection: StreamConnection) async throws {
-        let sandbox = try await service.registry.sandbox(podSandboxID)
-        guard sandbox.state == .sandboxReady else { throw CRIError.failedPrecondition("pod sandbox \(sandbox.id) is not ready") }
-        // A pod on the host's network shares corrald's own namespace.
-        let netns = sandbox.namespaces.network.isEmpty ? "/proc/self/ns/net" : sandbox.namespaces.network
-        let socket: FileDescriptor
-        do {
-            socket = try await BlockingWork.run { () -> Result<FileDescriptor, SystemError> in
-                Result { () throws(SystemError) in try Namespaces.connectToLocalhost(port: port, inNetworkNamespace: netns) }
-            }.get()
-        } catch {
-            throw CRIError.unavailable("failed to connect to localhost:\(port) inside the network namespace of pod \(sandbox.id): \(error)")
-        }
-        let reading = FileDescriptor(rawValue: dup(socket.rawValue))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await chunk in FDStreams.chunks(of: reading) {
-                    do { try await connection.outbound.write(chunk) } catch { break }
-                }
-                await connection.outbound.close()
-            }
-            group.addTask {
-                for await chunk in connection.inbound {
-                    let written = await BlockingWork.run { (try? socket.writeAll(chunk)) != nil }
-                    if !written { break }
-                }
-                UnixSocket.shutdownWrite(socket)
-            }
-            await group.waitForAll()
-        }
-        socket.close()
     }
 }
 

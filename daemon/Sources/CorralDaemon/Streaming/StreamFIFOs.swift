@@ -49,9 +49,10 @@ struct StreamFIFOs: Sendable {
         }
     }
 
-    /// Copies stdout/stderr to the client, the client's stdin (then `closeStdin`) and resizes
-    /// to the shim.
-    func pump(_ io: StreamIO, closeStdin: @escaping @Sendable () async -> Void,
+    /// Copies stdout/stderr to the client, the client's stdin and resizes to the shim. When the
+    /// client's stdin ends, our end of its FIFO closes; `closeStdin`, if given, runs after that,
+    /// once the shim has read the FIFO dry, so that what it does comes after every byte sent.
+    func pump(_ io: StreamIO, closeStdin: (@Sendable () async -> Void)?,
               resize: @escaping @Sendable (TerminalSize) async -> Void) -> Pumps {
         let (stdout, stderr, stdin) = (self.stdout, self.stderr, self.stdin)
         let output = Task {
@@ -74,8 +75,13 @@ struct StreamFIFOs: Sendable {
                             let written = await BlockingWork.run { (try? stdin.writeAll(chunk)) != nil }
                             if !written { break }
                         }
-                        stdin.close()
-                        await closeStdin()
+                        if let closeStdin {
+                            await FDStreams.waitDrained(stdin)
+                            stdin.close()
+                            await closeStdin()
+                        } else {
+                            stdin.close()
+                        }
                     }
                 }
                 if let sizes = io.resize {

@@ -12,8 +12,10 @@ public protocol StreamingBackend: Sendable {
     func attach(containerID: String, tty: Bool, io: StreamIO) async throws
 
     /// A bidirectional byte stream to localhost:`port` in the pod's network namespace. Return
-    /// once both directions are done: the client closed `connection.inbound` and the target's
-    /// answer was written (then `connection.outbound` is closed for you if you did not).
+    /// once the connection is done, which ends its error stream (and `connection.outbound` is
+    /// closed for you if you did not): when both directions are, or shortly after the target's
+    /// side ended, since a client may keep its own open until the error stream ends (client-go's
+    /// port forwarder does).
     func portForward(podSandboxID: String, port: Int32, connection: StreamConnection) async throws
 }
 

@@ -1,8 +1,8 @@
 /// The zlib dictionary every SPDY/3 header block is compressed against (SPDY/3 spec, section
 /// 2.6.10.1): common header names, each preceded by its length as 4 big-endian bytes, then a run
 /// of common header values. Both ends must use exactly these 1423 bytes.
-enum SPDYDictionary {
-    static let bytes: [UInt8] = {
+public enum SPDYDictionary {
+    public static let bytes: [UInt8] = {
         var out: [UInt8] = []
         for name in names {
             let count = UInt32(name.utf8.count)

@@ -2,14 +2,14 @@ import CZlib
 
 /// The test client's own zlib streams for SPDY header blocks, written from the spec rather than
 /// shared with the server, so a fault on one side does not hide behind the same fault on the other.
-final class TestDeflate {
+public final class TestDeflate {
     private let stream: UnsafeMutablePointer<z_stream> = {
         let p = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         p.initialize(to: z_stream())
         return p
     }()
 
-    init(dictionary: [UInt8]) {
+    public init(dictionary: [UInt8]) {
         precondition(deflateInit_(stream, Z_BEST_COMPRESSION, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK)
         dictionary.withUnsafeBufferPointer { _ = deflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
     }
@@ -19,7 +19,7 @@ final class TestDeflate {
         stream.deallocate()
     }
 
-    func compress(_ input: [UInt8]) -> [UInt8] {
+    public func compress(_ input: [UInt8]) -> [UInt8] {
         var input = input
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1024)
@@ -39,7 +39,7 @@ final class TestDeflate {
     }
 }
 
-final class TestInflate {
+public final class TestInflate {
     private let stream: UnsafeMutablePointer<z_stream> = {
         let p = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         p.initialize(to: z_stream())
@@ -47,7 +47,7 @@ final class TestInflate {
     }()
     private let dictionary: [UInt8]
 
-    init(dictionary: [UInt8]) {
+    public init(dictionary: [UInt8]) {
         self.dictionary = dictionary
         precondition(inflateInit_(stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK)
     }
@@ -57,7 +57,7 @@ final class TestInflate {
         stream.deallocate()
     }
 
-    func decompress(_ input: [UInt8]) throws -> [UInt8] {
+    public func decompress(_ input: [UInt8]) throws -> [UInt8] {
         var input = input
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1024)
@@ -81,12 +81,12 @@ final class TestInflate {
                 if rc != Z_OK { failure = rc; return }
             }
         }
-        if let failure { throw TestFailure("inflate failed: \(failure)") }
+        if let failure { throw StreamTestFailure("inflate failed: \(failure)") }
         return out
     }
 }
 
 /// zlib's Adler-32, for checking the dictionary against the spec's.
-func adler32Checksum(_ bytes: [UInt8]) -> UInt32 {
+public func adler32Checksum(_ bytes: [UInt8]) -> UInt32 {
     bytes.withUnsafeBufferPointer { UInt32(adler32(1, $0.baseAddress, uInt($0.count))) }
 }

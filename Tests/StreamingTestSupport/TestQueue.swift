@@ -2,7 +2,7 @@ import Synchronization
 
 /// An unbounded queue one task reads: `next` waits, is cancellable, and returns nil once the
 /// queue is finished and empty.
-final class TestQueue<Element: Sendable>: Sendable {
+public final class TestQueue<Element: Sendable>: Sendable {
     private struct State {
         var items: [Element] = []
         var finished = false
@@ -12,9 +12,9 @@ final class TestQueue<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    func push(_ item: Element) {
+    public func push(_ item: Element) {
         let waiter = state.withLock { s -> CheckedContinuation<Element?, Never>? in
             guard !s.finished else { return nil }
             if let w = s.waiter {
@@ -27,7 +27,7 @@ final class TestQueue<Element: Sendable>: Sendable {
         waiter?.resume(returning: item)
     }
 
-    func finish() {
+    public func finish() {
         let waiter = state.withLock { s -> CheckedContinuation<Element?, Never>? in
             s.finished = true
             defer { s.waiter = nil }
@@ -36,7 +36,7 @@ final class TestQueue<Element: Sendable>: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    func next() async -> Element? {
+    public func next() async -> Element? {
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID
@@ -59,22 +59,5 @@ final class TestQueue<Element: Sendable>: Sendable {
             }
             waiter?.resume(returning: nil)
         }
-    }
-}
-
-/// Runs `body`, failing the test instead of hanging it when it takes longer than `seconds`.
-func within<T: Sendable>(_ seconds: Double = 20, _ what: String = "operation",
-                         _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw TestFailure("\(what) took longer than \(seconds)s")
-        }
-        return value
     }
 }

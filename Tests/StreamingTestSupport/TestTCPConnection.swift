@@ -4,8 +4,8 @@ import NIOPosix
 import Synchronization
 
 /// A raw TCP client for the tests: bytes out, bytes in, nothing in between.
-final class TestTCPConnection: Sendable {
-    let channel: any Channel
+public final class TestTCPConnection: Sendable {
+    public let channel: any Channel
     private let inbound: InboundBytes
     private let buffer = Mutex<[UInt8]>([])
 
@@ -14,7 +14,7 @@ final class TestTCPConnection: Sendable {
         self.inbound = inbound
     }
 
-    static func connect(host: String, port: Int) async throws -> TestTCPConnection {
+    public static func connect(host: String, port: Int) async throws -> TestTCPConnection {
         let (stream, continuation) = InboundBytes.makeStream()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
@@ -27,21 +27,21 @@ final class TestTCPConnection: Sendable {
         return TestTCPConnection(channel: channel, inbound: stream)
     }
 
-    static func connect(url: String) async throws -> TestTCPConnection {
+    public static func connect(url: String) async throws -> TestTCPConnection {
         let (host, port, _) = try TestURL.parse(url)
         return try await connect(host: host, port: port)
     }
 
-    func send(_ bytes: [UInt8]) async throws {
+    public func send(_ bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).get()
     }
 
-    func send(_ text: String) async throws {
+    public func send(_ text: String) async throws {
         try await send(Array(text.utf8))
     }
 
     /// The next chunk from the server; nil at end of stream.
-    func receive() async -> [UInt8]? {
+    public func receive() async -> [UInt8]? {
         let pending = buffer.withLock { b -> [UInt8]? in
             guard !b.isEmpty else { return nil }
             defer { b = [] }
@@ -53,7 +53,7 @@ final class TestTCPConnection: Sendable {
     }
 
     /// Exactly `count` bytes, or nil if the stream ends first.
-    func receive(exactly count: Int) async -> [UInt8]? {
+    public func receive(exactly count: Int) async -> [UInt8]? {
         var out: [UInt8] = []
         while out.count < count {
             guard let chunk = await receive() else { return nil }
@@ -68,23 +68,23 @@ final class TestTCPConnection: Sendable {
     }
 
     /// Puts bytes back to be received again.
-    func unread(_ bytes: [UInt8]) {
+    public func unread(_ bytes: [UInt8]) {
         buffer.withLock { $0 = bytes + $0 }
     }
 
     /// Everything until the server closes.
-    func receiveAll() async -> [UInt8] {
+    public func receiveAll() async -> [UInt8] {
         var out: [UInt8] = []
         while let chunk = await receive() { out += chunk }
         return out
     }
 
-    func close() async {
+    public func close() async {
         try? await channel.close().get()
     }
 
     /// An HTTP/1.1 request head, then the response head; the bytes after it stay buffered.
-    func request(_ method: String, _ url: String, headers: [(String, String)]) async throws -> TestHTTPResponse {
+    public func request(_ method: String, _ url: String, headers: [(String, String)]) async throws -> TestHTTPResponse {
         let (host, port, target) = try TestURL.parse(url)
         var text = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
@@ -96,14 +96,14 @@ final class TestTCPConnection: Sendable {
         return try await readResponseHead()
     }
 
-    func readResponseHead() async throws -> TestHTTPResponse {
+    public func readResponseHead() async throws -> TestHTTPResponse {
         var data: [UInt8] = []
         while true {
             if let end = Self.headEnd(data) {
                 unread(Array(data[end...]))
                 return try TestHTTPResponse(head: String(decoding: data[..<end], as: UTF8.self))
             }
-            guard let chunk = await receive() else { throw TestFailure("connection closed before a response head") }
+            guard let chunk = await receive() else { throw StreamTestFailure("connection closed before a response head") }
             data += chunk
         }
     }
@@ -133,67 +133,5 @@ final class TestTCPConnection: Sendable {
         func channelInactive(context: ChannelHandlerContext) {
             continuation.finish()
         }
-    }
-}
-
-struct TestHTTPResponse: Sendable {
-    let status: Int
-    let headers: [(String, String)]
-
-    init(head: String) throws {
-        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: true)
-        guard let statusLine = lines.first else { throw TestFailure("empty response") }
-        let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw TestFailure("bad status line \(statusLine)") }
-        self.status = status
-        headers = lines.dropFirst().compactMap { line in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingSpaces())
-        }
-    }
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
-
-    func headers(_ name: String) -> [String] {
-        headers.filter { $0.0.lowercased() == name.lowercased() }.map(\.1)
-    }
-}
-
-enum TestURL {
-    /// host, port and path-with-query of an http:// URL.
-    static func parse(_ url: String) throws -> (String, Int, String) {
-        guard url.hasPrefix("http://") else { throw TestFailure("not an http URL: \(url)") }
-        let rest = url.dropFirst("http://".count)
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        let authority = rest[..<slash]
-        let target = slash == rest.endIndex ? "/" : String(rest[slash...])
-        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) else {
-            throw TestFailure("no port in \(url)")
-        }
-        let host = authority[..<colon].trimmingCharacters(in: ["[", "]"])
-        return (host, port, target)
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension Substring {
-    func trimmingSpaces() -> String {
-        var s = self
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
-
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        var s = self
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -1,28 +1,28 @@
-@testable import CorralStreaming
+import CorralStreaming
 import Synchronization
 
 /// A SPDY/3.1 client as kubectl's spdystream behaves: it upgrades an HTTP request, opens
 /// streams with SYN_STREAM and waits for their SYN_REPLY. Framing and header compression are
 /// written here from the spec, apart from the server's.
-final class SPDYTestClient: Sendable {
-    enum StreamEvent: Sendable, Equatable {
+public final class SPDYTestClient: Sendable {
+    public enum StreamEvent: Sendable, Equatable {
         case replied
         case data([UInt8])
         case fin
         case reset(UInt32)
     }
 
-    enum ConnectionEvent: Sendable, Equatable {
+    public enum ConnectionEvent: Sendable, Equatable {
         case ping(UInt32)
         case goAway(lastGood: UInt32, status: UInt32)
         case windowUpdate(stream: UInt32, delta: UInt32)
         case settings
     }
 
-    let tcp: TestTCPConnection
-    let response: TestHTTPResponse
+    public let tcp: TestTCPConnection
+    public let response: TestHTTPResponse
     /// PING, GOAWAY, WINDOW_UPDATE and SETTINGS frames from the server, in order.
-    let connectionEvents = TestQueue<ConnectionEvent>()
+    public let connectionEvents = TestQueue<ConnectionEvent>()
     private let streams = Mutex<[UInt32: TestQueue<StreamEvent>]>([:])
     private let writer: Mutex<(deflate: TestDeflate, nextStreamID: UInt32)>
     private let closedQueue = TestQueue<Bool>()
@@ -35,7 +35,7 @@ final class SPDYTestClient: Sendable {
 
     /// Sends the upgrade request; returns the client when the server switched protocols,
     /// and the response either way.
-    static func connect(_ url: String, protocols: [String] = ["v4.channel.k8s.io"], method: String = "POST",
+    public static func connect(_ url: String, protocols: [String] = ["v4.channel.k8s.io"], method: String = "POST",
                         extraHeaders: [(String, String)] = []) async throws -> (SPDYTestClient?, TestHTTPResponse) {
         let tcp = try await TestTCPConnection.connect(url: url)
         var headers = [("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1")]
@@ -92,7 +92,7 @@ final class SPDYTestClient: Sendable {
     }
 
     /// Opens a stream and waits for the server's answer; throws when it resets the stream.
-    func openStream(_ headers: [(String, String)], fin: Bool = false) async throws -> ClientStream {
+    public func openStream(_ headers: [(String, String)], fin: Bool = false) async throws -> ClientStream {
         let queue = TestQueue<StreamEvent>()
         let (id, future) = writer.withLock { w in
             let id = w.nextStreamID
@@ -106,52 +106,52 @@ final class SPDYTestClient: Sendable {
         try await future.get()
         switch await queue.next() {
         case .replied?: return ClientStream(id: id, client: self, events: queue)
-        case .reset(let status)?: throw TestFailure("stream \(id) reset with status \(status)")
-        default: throw TestFailure("no reply for stream \(id)")
+        case .reset(let status)?: throw StreamTestFailure("stream \(id) reset with status \(status)")
+        default: throw StreamTestFailure("no reply for stream \(id)")
         }
     }
 
     /// Writes frames as given (already encoded).
-    func sendFrame(_ frame: [UInt8]) async throws {
+    public func sendFrame(_ frame: [UInt8]) async throws {
         try await tcp.send(frame)
     }
 
-    func sendData(stream: UInt32, _ bytes: [UInt8], fin: Bool = false) async throws {
+    public func sendData(stream: UInt32, _ bytes: [UInt8], fin: Bool = false) async throws {
         try await sendFrame(Self.dataFrame(stream: stream, bytes, fin: fin))
     }
 
-    func ping(_ id: UInt32) async throws {
+    public func ping(_ id: UInt32) async throws {
         try await sendFrame(Self.controlHeader(type: 6, flags: 0, length: 4) + Self.be32(id))
     }
 
-    func goAway() async throws {
+    public func goAway() async throws {
         try await sendFrame(Self.controlHeader(type: 7, flags: 0, length: 8) + Self.be32(0) + Self.be32(0))
     }
 
-    func reset(stream: UInt32) async throws {
+    public func reset(stream: UInt32) async throws {
         try await sendFrame(Self.controlHeader(type: 3, flags: 0, length: 8) + Self.be32(stream) + Self.be32(5))
     }
 
     /// True once the server closed the TCP connection.
-    func waitClosed() async -> Bool {
+    public func waitClosed() async -> Bool {
         await closedQueue.next() ?? true
     }
 
-    func close() async {
+    public func close() async {
         await tcp.close()
     }
 
     // MARK: Encoding
 
-    static func dataFrame(stream: UInt32, _ bytes: [UInt8], fin: Bool = false) -> [UInt8] {
+    public static func dataFrame(stream: UInt32, _ bytes: [UInt8], fin: Bool = false) -> [UInt8] {
         be32(stream & 0x7fff_ffff) + [fin ? 1 : 0] + be24(bytes.count) + bytes
     }
 
-    static func controlHeader(type: UInt16, flags: UInt8, length: Int) -> [UInt8] {
+    public static func controlHeader(type: UInt16, flags: UInt8, length: Int) -> [UInt8] {
         [0x80, 0x03, UInt8(type >> 8), UInt8(type & 0xff), flags] + be24(length)
     }
 
-    static func headerBlock(_ headers: [(String, String)]) -> [UInt8] {
+    public static func headerBlock(_ headers: [(String, String)]) -> [UInt8] {
         var out = be32(UInt32(headers.count))
         for (name, value) in headers {
             out += be32(UInt32(name.utf8.count)) + Array(name.lowercased().utf8)
@@ -160,29 +160,29 @@ final class SPDYTestClient: Sendable {
         return out
     }
 
-    static func be32(_ v: UInt32) -> [UInt8] {
+    public static func be32(_ v: UInt32) -> [UInt8] {
         [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
     }
 
-    static func be24(_ v: Int) -> [UInt8] {
+    public static func be24(_ v: Int) -> [UInt8] {
         [UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
     }
 
-    static func be32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+    public static func be32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
         bytes[at..<at + 4].reduce(0) { $0 << 8 | UInt32($1) }
     }
 }
 
 /// One stream the test client opened.
-final class ClientStream: Sendable {
-    struct Result: Sendable {
-        var bytes: [UInt8] = []
-        var fin = false
-        var reset: UInt32?
+public final class ClientStream: Sendable {
+    public struct Result: Sendable {
+        public var bytes: [UInt8] = []
+        public var fin = false
+        public var reset: UInt32?
     }
 
-    let id: UInt32
-    let client: SPDYTestClient
+    public let id: UInt32
+    public let client: SPDYTestClient
     private let events: TestQueue<SPDYTestClient.StreamEvent>
 
     init(id: UInt32, client: SPDYTestClient, events: TestQueue<SPDYTestClient.StreamEvent>) {
@@ -191,21 +191,21 @@ final class ClientStream: Sendable {
         self.events = events
     }
 
-    func write(_ bytes: [UInt8], fin: Bool = false) async throws {
+    public func write(_ bytes: [UInt8], fin: Bool = false) async throws {
         try await client.sendData(stream: id, bytes, fin: fin)
     }
 
-    func write(_ text: String) async throws {
+    public func write(_ text: String) async throws {
         try await write(Array(text.utf8))
     }
 
     /// Half-closes our side.
-    func close() async throws {
+    public func close() async throws {
         try await write([], fin: true)
     }
 
     /// The next data, or nil once the server finished or reset the stream.
-    func read() async -> [UInt8]? {
+    public func read() async -> [UInt8]? {
         while let event = await events.next() {
             switch event {
             case .data(let bytes): return bytes
@@ -217,14 +217,14 @@ final class ClientStream: Sendable {
     }
 
     /// Reads until `count` bytes arrived (or the stream ended).
-    func read(count: Int) async -> [UInt8] {
+    public func read(count: Int) async -> [UInt8] {
         var out: [UInt8] = []
         while out.count < count, let chunk = await read() { out += chunk }
         return out
     }
 
     /// Everything until the server's FIN or RST.
-    func readToEnd() async -> Result {
+    public func readToEnd() async -> Result {
         var result = Result()
         while let event = await events.next() {
             switch event {
@@ -241,7 +241,7 @@ final class ClientStream: Sendable {
         return result
     }
 
-    func readText() async -> String {
+    public func readText() async -> String {
         String(decoding: await readToEnd().bytes, as: UTF8.self)
     }
 }

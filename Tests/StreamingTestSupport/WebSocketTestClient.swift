@@ -5,10 +5,10 @@ import NIOWebSocket
 import Synchronization
 
 /// A WebSocket client through NIO's client upgrade, speaking kubelet's channel framing.
-final class WebSocketTestClient: Sendable {
-    let channel: any Channel
+public final class WebSocketTestClient: Sendable {
+    public let channel: any Channel
     /// The server's Sec-WebSocket-Protocol answer, if any.
-    let subprotocol: String?
+    public let subprotocol: String?
     private let frames: TestQueue<WebSocketFrame>
 
     private init(channel: any Channel, subprotocol: String?, frames: TestQueue<WebSocketFrame>) {
@@ -17,7 +17,7 @@ final class WebSocketTestClient: Sendable {
         self.frames = frames
     }
 
-    static func connect(_ url: String, protocols: [String]) async throws -> WebSocketTestClient {
+    public static func connect(_ url: String, protocols: [String]) async throws -> WebSocketTestClient {
         let (host, port, target) = try TestURL.parse(url)
         let frames = TestQueue<WebSocketFrame>()
         let upgraded = TestQueue<String?>()
@@ -43,12 +43,12 @@ final class WebSocketTestClient: Sendable {
             upgraded.finish()
             frames.finish()
         }
-        guard let negotiated = await upgraded.next() else { throw TestFailure("WebSocket upgrade failed") }
+        guard let negotiated = await upgraded.next() else { throw StreamTestFailure("WebSocket upgrade failed") }
         return WebSocketTestClient(channel: channel, subprotocol: negotiated, frames: frames)
     }
 
     /// A masked binary message: the channel byte, then the payload.
-    func send(channel number: UInt8, _ bytes: [UInt8]) async throws {
+    public func send(channel number: UInt8, _ bytes: [UInt8]) async throws {
         var buffer = channel.allocator.buffer(capacity: bytes.count + 1)
         buffer.writeInteger(number)
         buffer.writeBytes(bytes)
@@ -56,16 +56,16 @@ final class WebSocketTestClient: Sendable {
     }
 
     /// A masked text message as is (for the base64 subprotocols).
-    func sendText(_ text: String) async throws {
+    public func sendText(_ text: String) async throws {
         try await sendFrame(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: channel.allocator.buffer(string: text)))
     }
 
-    func sendFrame(_ frame: WebSocketFrame) async throws {
+    public func sendFrame(_ frame: WebSocketFrame) async throws {
         try await channel.writeAndFlush(frame).get()
     }
 
     /// The next data message's channel and payload; nil after a close frame or the end.
-    func receive() async -> (channel: UInt8, payload: [UInt8], text: Bool)? {
+    public func receive() async -> (channel: UInt8, payload: [UInt8], text: Bool)? {
         while let frame = await frames.next() {
             switch frame.opcode {
             case .binary, .text:
@@ -82,13 +82,13 @@ final class WebSocketTestClient: Sendable {
     }
 
     /// Every message until the server closes, grouped by channel.
-    func receiveAll() async -> [UInt8: [UInt8]] {
+    public func receiveAll() async -> [UInt8: [UInt8]] {
         var out: [UInt8: [UInt8]] = [:]
         while let (number, payload, _) = await receive() { out[number, default: []] += payload }
         return out
     }
 
-    func close() async {
+    public func close() async {
         try? await channel.close().get()
     }
 
