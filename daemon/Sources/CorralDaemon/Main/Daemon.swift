@@ -53,10 +53,11 @@ struct Daemon {
         let metrics = try await startMetrics(registry: registry, shims: shims)
         let instrumentation = Instrumentation(logger: logger)
         let inherited = Systemd.listeningDescriptors().first
-        let server = try CRIServer(socketPath: config.socket, services: [
+        let cri = CRIServer(socketPath: config.socket, services: [
             RuntimeServiceHandler(service: service, instrumentation: instrumentation),
             ImageServiceHandler(service: service, instrumentation: instrumentation),
-        ]).makeServer(inherited: inherited)
+        ])
+        let server = try cri.makeServer(inherited: inherited)
 
         // One SignalEvents for all three: the signal pipe behind it is process-wide.
         let signals = try SignalEvents([SIGTERM, SIGINT, SIGHUP], queue: .global()) { [config, configPath, logger] signal in
@@ -83,7 +84,7 @@ struct Daemon {
                 group.addTask { await Self.keepWatchdog(every: interval, registry: registry) }
             }
             group.addTask { await Self.trimWhenIdle(instrumentation) }
-            try await server.serve()
+            try await cri.serve(server)
             group.cancelAll()
         }
         try? await metrics?.close()
