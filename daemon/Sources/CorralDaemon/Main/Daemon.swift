@@ -54,7 +54,7 @@ struct Daemon {
         let instrumentation = Instrumentation(logger: logger)
         let inherited = Systemd.listeningDescriptors().first
         let cri = CRIServer(socketPath: config.socket, services: [
-            RuntimeServiceHandler(service: service, instrumentation: instrumentation),
+            RuntimeServiceRoutes(handler: RuntimeServiceHandler(service: service, instrumentation: instrumentation)),
             ImageServiceHandler(service: service, instrumentation: instrumentation),
         ])
         let server = try cri.makeServer(inherited: inherited)

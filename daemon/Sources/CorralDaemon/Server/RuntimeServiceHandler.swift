@@ -52,6 +52,12 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
         try await instrumentation.run("ListContainers", fromMemory: true) { await service.listContainers(request) }
     }
 
+    /// ListContainers as RuntimeServiceRoutes serves it.
+    func encodedListContainers(request: Runtime_V1_ListContainersRequest,
+                               context: ServerContext) async throws -> EncodedMessage<Runtime_V1_ListContainersResponse> {
+        try await instrumentation.run("ListContainers", fromMemory: true) { EncodedMessage(bytes: try await service.encodedContainerList(request)) }
+    }
+
     func containerStatus(request: Runtime_V1_ContainerStatusRequest, context: ServerContext) async throws -> Runtime_V1_ContainerStatusResponse {
         try await instrumentation.run("ContainerStatus", ["container": request.containerID], fromMemory: true) { try await service.containerStatus(request) }
     }
