@@ -47,8 +47,8 @@ struct LoopCommand: AsyncParsableCommand {
     @Option(help: "The container image.")
     var image = "docker.io/library/busybox:latest"
 
-    @Flag(inversion: .prefixedNo, help: "Let the client hold each flush for up to 100 µs (grpc-swift's default; kubelet's client sends at once).")
-    var coalesceFlushes = true
+    @Flag(inversion: .prefixedNo, help: "Let the client hold each flush for up to 100 µs, as grpc-swift's clients do by default (kubelet's sends at once).")
+    var coalesceFlushes = false
 
     func run() async throws {
         let logRoot = FileManager.default.temporaryDirectory.appendingPathComponent("corral-cri-loop-\(getpid())").path

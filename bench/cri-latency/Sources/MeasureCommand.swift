@@ -37,8 +37,8 @@ struct MeasureCommand: AsyncParsableCommand {
     @Option(help: "Write the report as JSON to this file.")
     var json: String?
 
-    @Flag(inversion: .prefixedNo, help: "Let the client hold each flush for up to 100 µs (grpc-swift's default; kubelet's client sends at once).")
-    var coalesceFlushes = true
+    @Flag(inversion: .prefixedNo, help: "Let the client hold each flush for up to 100 µs, as grpc-swift's clients do by default (kubelet's sends at once).")
+    var coalesceFlushes = false
 
     @Option(help: "table or json (to stdout).")
     var output: OutputFormat = .table
