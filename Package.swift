@@ -109,6 +109,7 @@ let package = Package(
                 dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralSystemd", "CRIAPI", "CRIGRPC", "AdminAPI", "OCISpec",
                                "CorralConfig", "CorralStore", "CorralSpec", "CorralImages", "CorralStreaming",
                                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                               .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics"),

@@ -83,11 +83,19 @@ struct PodLifecycleTests {
 
         let listed = try await daemon.runtime.listContainers(.with { $0.filter.podSandboxID = String(pod.prefix(12)) })
         #expect(listed.containers.map(\.id) == [ctr])
+        // kubelet's relist (an empty filter) is answered from an encoding the daemon keeps: it
+        // must be the unfiltered answer, and follow every change.
+        let relist = Runtime_V1_ListContainersRequest.with { $0.filter = .init() }
+        var relisted = try await daemon.runtime.listContainers(relist).containers
+        #expect(relisted.map(\.id) == [ctr] && relisted.first?.state == .containerRunning)
+        #expect(try await daemon.runtime.listContainers(.init()).containers == relisted)
 
         _ = try await daemon.runtime.stopContainer(.with { $0.containerID = ctr; $0.timeout = 2 })
         status = try await daemon.containerState(ctr)
         #expect(status.state == .containerExited)
         #expect(status.exitCode == 137 || status.exitCode == 143)
+        relisted = try await daemon.runtime.listContainers(relist).containers
+        #expect(relisted.map(\.state) == [.containerExited])
         // Stopping again, and stopping what is gone, succeed.
         _ = try await daemon.runtime.stopContainer(.with { $0.containerID = ctr; $0.timeout = 2 })
 
@@ -96,6 +104,7 @@ struct PodLifecycleTests {
         #expect(exited.exitCode == 7)
         #expect(exited.reason == "Error")
         #expect(exited.finishedAt >= exited.startedAt)
+        #expect(try await daemon.runtime.listContainers(relist).containers.map(\.id) == [short, ctr])
 
         _ = try await daemon.runtime.removeContainer(.with { $0.containerID = ctr })
         _ = try await daemon.runtime.removeContainer(.with { $0.containerID = ctr })

@@ -14,14 +14,18 @@ import GRPCNIOTransportHTTP2Posix
 actor CRISession {
     private let socketPath: String
     private let callsPerConnection: Int
+    /// grpc-swift's clients hold each flush for up to 100 µs by default, hoping to batch more
+    /// writes; kubelet's (grpc-go) sends a request at once.
+    private let coalesceFlushes: Bool
     private var client: GRPCClient<CRIConnection.Transport>?
     private var running: Task<Void, any Error>?
     private var calls = 0
     private(set) var connectionsOpened = 0
 
-    init(endpoint: String, callsPerConnection: Int = 150) {
+    init(endpoint: String, callsPerConnection: Int = 150, coalesceFlushes: Bool) {
         socketPath = endpoint.hasPrefix("unix://") ? String(endpoint.dropFirst("unix://".count)) : endpoint
         self.callsPerConnection = callsPerConnection
+        self.coalesceFlushes = coalesceFlushes
     }
 
     /// The connection for the next call, opening a new one first when this one has had its share.
@@ -48,7 +52,8 @@ actor CRISession {
     private func reconnect() async throws -> GRPCClient<CRIConnection.Transport> {
         await reset()
         let transport = try HTTP2ClientTransport.Posix(
-            target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+            target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
+            config: .defaults { [coalesceFlushes] in $0.connection.flushCoalescing = coalesceFlushes ? .defaults : nil })
         let fresh = GRPCClient(transport: transport)
         running = Task.detached { try await fresh.runConnections() }
         client = fresh

@@ -37,6 +37,9 @@ struct MeasureCommand: AsyncParsableCommand {
     @Option(help: "Write the report as JSON to this file.")
     var json: String?
 
+    @Flag(inversion: .prefixedNo, help: "Let the client hold each flush for up to 100 µs, as grpc-swift's clients do by default (kubelet's sends at once).")
+    var coalesceFlushes = false
+
     @Option(help: "table or json (to stdout).")
     var output: OutputFormat = .table
 
@@ -55,7 +58,7 @@ struct MeasureCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: logRoot) }
         let parentWasThere = CgroupParent.exists(cgroupParent)
         let fixtures = PodFixtures(benchName: name, image: image, logRoot: logRoot, cgroupParent: cgroupParent)
-        let session = CRISession(endpoint: endpoint)
+        let session = CRISession(endpoint: endpoint, coalesceFlushes: coalesceFlushes)
         let scenario = Scenario(session: session, fixtures: fixtures, runs: runs, warmups: warmups,
                                 manyContainers: containers, serverPID: serverPid,
                                 subnetHint: cniSubnetHint.flatMap(SubnetHint.init))

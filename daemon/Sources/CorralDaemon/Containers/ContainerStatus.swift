@@ -46,46 +46,6 @@ extension CRIService {
         }
     }
 
-    func listContainers(_ request: Runtime_V1_ListContainersRequest) async -> Runtime_V1_ListContainersResponse {
-        let filter = request.filter
-        var containers: [ContainerEntry]
-        if request.hasFilter, !filter.id.isEmpty {
-            guard let id = await registry.resolveContainerID(filter.id),
-                  let one = await registry.existingContainer(id) else { return .init() }
-            containers = [one]
-        } else {
-            containers = await registry.allContainers
-        }
-        if request.hasFilter {
-            if !filter.podSandboxID.isEmpty {
-                guard let pod = await registry.resolveSandboxID(filter.podSandboxID) else { return .init() }
-                containers.removeAll { $0.sandboxID != pod }
-            }
-            if filter.hasState { containers.removeAll { $0.state != filter.state.state } }
-            if !filter.labelSelector.isEmpty {
-                containers.removeAll { container in
-                    filter.labelSelector.contains { container.config.labels[$0.key] != $0.value }
-                }
-            }
-        }
-        containers.sort { $0.createdAt > $1.createdAt }
-        return .with {
-            $0.containers = containers.map { container in
-                .with {
-                    $0.id = container.id
-                    $0.podSandboxID = container.sandboxID
-                    $0.metadata = container.metadata
-                    $0.image = .with { $0.image = container.image }
-                    $0.imageRef = container.imageRef
-                    $0.state = container.state
-                    $0.createdAt = container.createdAt
-                    $0.labels = container.config.labels
-                    $0.annotations = container.config.annotations
-                }
-            }
-        }
-    }
-
     static func nanos(_ timestamp: Google_Protobuf_Timestamp) -> Int64 {
         timestamp.seconds * 1_000_000_000 + Int64(timestamp.nanos)
     }

@@ -8,20 +8,21 @@ import ServiceLifecycle
 /// closes the socket to new connections and refuses new calls on open ones, while the calls
 /// in flight finish; the group cancels whatever is left once `[timeouts] shutdown_grace` is up.
 struct CRIServing: Service {
+    let cri: CRIServer
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let logger: Logger
     /// Runs once the socket serves.
     let onListening: @Sendable () -> Void
 
     func run() async throws {
-        let (server, logger) = (self.server, self.logger)
+        let (cri, server, logger) = (self.cri, self.server, self.logger)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
                     _ = try await server.listeningAddress
                     onListening()
                 }
-                try await server.serve()
+                try await cri.serve(server)
             }
         } onGracefulShutdown: {
             Systemd.notify("STOPPING=1")

@@ -55,16 +55,17 @@ struct Daemon {
         let metricsChannel = try await metrics?.serve(registry: registry, shims: shims, logger: logger)
         let instrumentation = Instrumentation(logger: Logger(label: "cri"))
         let inherited = Systemd.listeningDescriptors().first
-        let server = try CRIServer(socketPath: config.socket, services: [
-            RuntimeServiceHandler(service: service, instrumentation: instrumentation),
+        let cri = CRIServer(socketPath: config.socket, services: [
+            RuntimeServiceRoutes(handler: RuntimeServiceHandler(service: service, instrumentation: instrumentation)),
             ImageServiceHandler(service: service, instrumentation: instrumentation),
             AdminImagesHandler(service: service, instrumentation: instrumentation),
-        ], mode: UInt32(config.socketMode), group: config.socketGroup).makeServer(inherited: inherited)
+        ], mode: UInt32(config.socketMode), group: config.socketGroup)
+        let server = try cri.makeServer(inherited: inherited)
         SignalEvents.ignoreBrokenPipes()
 
         let socketName = inherited.map { "fd \($0) (socket activation)" } ?? config.socket
         let (config, logger) = (self.config, self.logger)
-        let serving = CRIServing(server: server, logger: logger) {
+        let serving = CRIServing(cri: cri, server: server, logger: logger) {
             // READY only once the socket serves and the shims are back.
             Systemd.notify("READY=1\nSTATUS=serving the CRI; \(pods) pods recovered")
             logger.info("serving the CRI", metadata: ["socket": "\(socketName)", "root": "\(config.root)",

@@ -12,7 +12,7 @@ struct ImageServiceHandler: Runtime_V1_ImageService.SimpleServiceProtocol {
     }
 
     func imageStatus(request: Runtime_V1_ImageStatusRequest, context: ServerContext) async throws -> Runtime_V1_ImageStatusResponse {
-        try await instrumentation.run("ImageStatus", ["image": request.image.image]) { try await service.imageStatus(request) }
+        try await instrumentation.run("ImageStatus", ["image": request.image.image], fromMemory: true) { try await service.imageStatus(request) }
     }
 
     func pullImage(request: Runtime_V1_PullImageRequest, context: ServerContext) async throws -> Runtime_V1_PullImageResponse {

@@ -9,7 +9,7 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     let instrumentation: Instrumentation
 
     func version(request: Runtime_V1_VersionRequest, context: ServerContext) async throws -> Runtime_V1_VersionResponse {
-        try await instrumentation.run("Version") { service.version(request) }
+        try await instrumentation.run("Version", fromMemory: true) { service.version(request) }
     }
 
     func runPodSandbox(request: Runtime_V1_RunPodSandboxRequest, context: ServerContext) async throws -> Runtime_V1_RunPodSandboxResponse {
@@ -25,11 +25,11 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     }
 
     func podSandboxStatus(request: Runtime_V1_PodSandboxStatusRequest, context: ServerContext) async throws -> Runtime_V1_PodSandboxStatusResponse {
-        try await instrumentation.run("PodSandboxStatus", ["pod": request.podSandboxID]) { try await service.podSandboxStatus(request) }
+        try await instrumentation.run("PodSandboxStatus", ["pod": request.podSandboxID], fromMemory: true) { try await service.podSandboxStatus(request) }
     }
 
     func listPodSandbox(request: Runtime_V1_ListPodSandboxRequest, context: ServerContext) async throws -> Runtime_V1_ListPodSandboxResponse {
-        try await instrumentation.run("ListPodSandbox") { await service.listPodSandbox(request) }
+        try await instrumentation.run("ListPodSandbox", fromMemory: true) { await service.listPodSandbox(request) }
     }
 
     func createContainer(request: Runtime_V1_CreateContainerRequest, context: ServerContext) async throws -> Runtime_V1_CreateContainerResponse {
@@ -49,11 +49,17 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     }
 
     func listContainers(request: Runtime_V1_ListContainersRequest, context: ServerContext) async throws -> Runtime_V1_ListContainersResponse {
-        try await instrumentation.run("ListContainers") { await service.listContainers(request) }
+        try await instrumentation.run("ListContainers", fromMemory: true) { await service.listContainers(request) }
+    }
+
+    /// ListContainers as RuntimeServiceRoutes serves it.
+    func encodedListContainers(request: Runtime_V1_ListContainersRequest,
+                               context: ServerContext) async throws -> EncodedMessage<Runtime_V1_ListContainersResponse> {
+        try await instrumentation.run("ListContainers", fromMemory: true) { EncodedMessage(bytes: try await service.encodedContainerList(request)) }
     }
 
     func containerStatus(request: Runtime_V1_ContainerStatusRequest, context: ServerContext) async throws -> Runtime_V1_ContainerStatusResponse {
-        try await instrumentation.run("ContainerStatus", ["container": request.containerID]) { try await service.containerStatus(request) }
+        try await instrumentation.run("ContainerStatus", ["container": request.containerID], fromMemory: true) { try await service.containerStatus(request) }
     }
 
     func updateContainerResources(request: Runtime_V1_UpdateContainerResourcesRequest, context: ServerContext) async throws -> Runtime_V1_UpdateContainerResourcesResponse {
@@ -97,35 +103,35 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     }
 
     func updateRuntimeConfig(request: Runtime_V1_UpdateRuntimeConfigRequest, context: ServerContext) async throws -> Runtime_V1_UpdateRuntimeConfigResponse {
-        try await instrumentation.run("UpdateRuntimeConfig") { service.updateRuntimeConfig(request) }
+        try await instrumentation.run("UpdateRuntimeConfig", fromMemory: true) { service.updateRuntimeConfig(request) }
     }
 
     func status(request: Runtime_V1_StatusRequest, context: ServerContext) async throws -> Runtime_V1_StatusResponse {
-        try await instrumentation.run("Status") { service.status(request) }
+        try await instrumentation.run("Status", fromMemory: true) { service.status(request) }
     }
 
     func checkpointContainer(request: Runtime_V1_CheckpointContainerRequest, context: ServerContext) async throws -> Runtime_V1_CheckpointContainerResponse {
-        try await instrumentation.run("CheckpointContainer", ["container": request.containerID]) { try service.notSupported("CheckpointContainer") }
+        try await instrumentation.run("CheckpointContainer", ["container": request.containerID], fromMemory: true) { try service.notSupported("CheckpointContainer") }
     }
 
     func runtimeConfig(request: Runtime_V1_RuntimeConfigRequest, context: ServerContext) async throws -> Runtime_V1_RuntimeConfigResponse {
-        try await instrumentation.run("RuntimeConfig") { service.runtimeConfig(request) }
+        try await instrumentation.run("RuntimeConfig", fromMemory: true) { service.runtimeConfig(request) }
     }
 
     func getContainerEvents(request: Runtime_V1_GetEventsRequest, response: RPCWriter<Runtime_V1_ContainerEventResponse>,
                             context: ServerContext) async throws {
-        try await instrumentation.run("GetContainerEvents") {
+        try await instrumentation.run("GetContainerEvents", fromMemory: true) {
             throw CRIError.unimplemented("GetContainerEvents (evented PLEG) is not supported; kubelet falls back to polling")
         }
     }
 
     func listMetricDescriptors(request: Runtime_V1_ListMetricDescriptorsRequest,
                                context: ServerContext) async throws -> Runtime_V1_ListMetricDescriptorsResponse {
-        try await instrumentation.run("ListMetricDescriptors") { Runtime_V1_ListMetricDescriptorsResponse() }
+        try await instrumentation.run("ListMetricDescriptors", fromMemory: true) { Runtime_V1_ListMetricDescriptorsResponse() }
     }
 
     func listPodSandboxMetrics(request: Runtime_V1_ListPodSandboxMetricsRequest,
                                context: ServerContext) async throws -> Runtime_V1_ListPodSandboxMetricsResponse {
-        try await instrumentation.run("ListPodSandboxMetrics") { Runtime_V1_ListPodSandboxMetricsResponse() }
+        try await instrumentation.run("ListPodSandboxMetrics", fromMemory: true) { Runtime_V1_ListPodSandboxMetricsResponse() }
     }
 }

@@ -16,6 +16,8 @@ final class CRIService: Sendable {
     let cpuSamples = CPUSamples()
     /// Set once the streaming server listens (it needs this service as its backend first).
     let streaming = Mutex<StreamingServer?>(nil)
+    /// The unfiltered ListContainers answer, encoded (see `encodedContainerList`).
+    let containerList = Mutex<EncodedList?>(nil)
 
     init(settings: ServiceSettings, registry: PodRegistry, shims: ShimManager, images: ImageStore, logger: Logger) {
         self.settings = settings

@@ -5,7 +5,12 @@ import CRIAPI
 /// it becomes visible. An actor, so that listing never waits on a shim: no call in here awaits.
 actor PodRegistry {
     private var sandboxes: [String: SandboxEntry] = [:]
-    private var containers: [String: ContainerEntry] = [:]
+    private var containers: [String: ContainerEntry] = [:] {
+        didSet { containersGeneration &+= 1 }
+    }
+    /// Changes with every change to `containers`, so an answer built from them can be kept
+    /// until it does.
+    private var containersGeneration: UInt64 = 0
     /// Reserved name key → the id holding it.
     private var names: [String: String] = [:]
     private let store: any StateStore
@@ -67,6 +72,11 @@ actor PodRegistry {
 
     var allSandboxes: [SandboxEntry] { Array(sandboxes.values) }
     var allContainers: [ContainerEntry] { Array(containers.values) }
+
+    /// Every container and the generation they belong to; nil when that is still `generation`.
+    func allContainers(changedSince generation: UInt64?) -> (generation: UInt64, containers: [ContainerEntry])? {
+        generation == containersGeneration ? nil : (containersGeneration, Array(containers.values))
+    }
 
     func containers(inSandbox id: String) -> [ContainerEntry] {
         containers.values.filter { $0.sandboxID == id }
