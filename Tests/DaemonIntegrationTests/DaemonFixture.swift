@@ -246,7 +246,9 @@ final class DaemonFixture: @unchecked Sendable {
     // MARK: what is left on the host
 
     func mounts() -> [String] {
-        ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
+        // Decoded leniently: one mount point on the host that is not UTF-8 would fail a strict
+        // decode, and with it the whole list.
+        ((try? FileSystem.readText("/proc/self/mountinfo")) ?? "")
             .split(separator: "\n").map { String($0.split(separator: " ")[4]) }.filter { $0.hasPrefix(dir) }
     }
 
