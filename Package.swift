@@ -158,6 +158,16 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "bench/cri-latency/Sources"),
 
+        // bench/stream: exec round trips and port-forward throughput through a CRI streaming server.
+        .executableTarget(name: "corral-stream-bench",
+                          dependencies: ["CRIAPI", "CRIGRPC", "CorralStreaming", "CZlib",
+                                         .product(name: "GRPCCore", package: "grpc-swift-2"),
+                                         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                                         .product(name: "NIOCore", package: "swift-nio"),
+                                         .product(name: "NIOPosix", package: "swift-nio"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "bench/stream/Sources"),
+
         // Tests
         .testTarget(name: "TTRPCWireTests",
                     dependencies: ["TTRPCWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],

@@ -274,8 +274,8 @@ final class DaemonFixture: @unchecked Sendable {
     // MARK: what is left on the host
 
     func mounts() -> [String] {
-        // Read to the end: procfs files report no size, and this one is long while other
-        // suites' pods are up.
+        // Read to the end (procfs files report no size, and Foundation's read stops short) and
+        // decoded leniently (one mount point that is not UTF-8 would fail a strict decode).
         ((try? FileSystem.readText("/proc/self/mountinfo")) ?? "")
             .split(separator: "\n").map { String($0.split(separator: " ")[4]) }.filter { $0.hasPrefix(dir) }
     }

@@ -22,6 +22,10 @@ extension ShimStreamingBackend {
         // NIO owns the socket from here, also when this fails.
         let pod = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            // Reads of up to 256 KiB: each read is a hop to the client's connection, and a busy
+            // pod fills more than NIO's default 64 KiB between two of them.
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 << 10,
+                                                                                   maximum: 256 << 10))
             .withConnectedSocket(socket.rawValue) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,

@@ -6,9 +6,10 @@ import NIOCore
 /// refuses its headers) and hands it on through `newStreams`.
 ///
 /// Flow control: spdystream neither sends WINDOW_UPDATE nor waits for one, so the server does
-/// not hold its sending to the peer's window either. It does acknowledge what it reads (in
-/// batches), so a client that keeps to its window is never stalled. Back-pressure comes from
-/// TCP: when a stream's reader falls behind, the connection stops reading the socket.
+/// not hold its sending to the peer's window either. It does acknowledge what it reads, once per
+/// read from the socket (not per frame: a bulk upload would cost a write for every 32 KiB), so a
+/// client that keeps to its window is never stalled. Back-pressure comes from TCP: when a
+/// stream's reader falls behind, the connection stops reading the socket.
 final class SPDYConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = SPDYFrame
     typealias OutboundOut = SPDYFrame
@@ -29,6 +30,8 @@ final class SPDYConnectionHandler: ChannelInboundHandler {
     private var lastClientStreamID: UInt32 = 0
     private var acceptingStreams = true
     private var sessionUnacknowledged = 0
+    /// Streams that crossed the threshold during the current read, acknowledged at its end.
+    private var toAcknowledge: [UInt32] = []
     private var pausedStreams = 0
     private var context: ChannelHandlerContext?
     private var loop: (any EventLoop)!
@@ -140,20 +143,12 @@ final class SPDYConnectionHandler: ChannelInboundHandler {
                 pausedStreams += 1
                 if pausedStreams == 1 { try? context.channel.syncOptions?.setOption(.autoRead, value: false) }
             }
+            let before = stream.unacknowledged
             stream.unacknowledged += count
             sessionUnacknowledged += count
-            var acknowledged = false
-            if stream.unacknowledged >= Self.windowUpdateThreshold && !fin {
-                context.write(wrapOutboundOut(.windowUpdate(streamID: streamID, delta: UInt32(stream.unacknowledged))), promise: nil)
-                stream.unacknowledged = 0
-                acknowledged = true
+            if before < Self.windowUpdateThreshold && stream.unacknowledged >= Self.windowUpdateThreshold {
+                toAcknowledge.append(streamID)
             }
-            if sessionUnacknowledged >= Self.windowUpdateThreshold {
-                context.write(wrapOutboundOut(.windowUpdate(streamID: 0, delta: UInt32(sessionUnacknowledged))), promise: nil)
-                sessionUnacknowledged = 0
-                acknowledged = true
-            }
-            if acknowledged { context.flush() }
         }
         if fin {
             stream.remoteClosed = true
@@ -164,6 +159,26 @@ final class SPDYConnectionHandler: ChannelInboundHandler {
         } else {
             streams[streamID] = stream
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        var acknowledged = false
+        for streamID in toAcknowledge {
+            // A stream the client finished in the meantime sends nothing more to make room for.
+            guard var stream = streams[streamID], !stream.remoteClosed, stream.unacknowledged > 0 else { continue }
+            context.write(wrapOutboundOut(.windowUpdate(streamID: streamID, delta: UInt32(stream.unacknowledged))), promise: nil)
+            stream.unacknowledged = 0
+            streams[streamID] = stream
+            acknowledged = true
+        }
+        toAcknowledge.removeAll(keepingCapacity: true)
+        if sessionUnacknowledged >= Self.windowUpdateThreshold {
+            context.write(wrapOutboundOut(.windowUpdate(streamID: 0, delta: UInt32(sessionUnacknowledged))), promise: nil)
+            sessionUnacknowledged = 0
+            acknowledged = true
+        }
+        if acknowledged { context.flush() }
+        context.fireChannelReadComplete()
     }
 
     private func streamResumed() {
