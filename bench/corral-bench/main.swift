@@ -10,7 +10,7 @@ try BenchPod.prepareImage()
 try FileManager.default.createDirectory(atPath: root + "/logs", withIntermediateDirectories: true)
 let cniDir = try BenchPod.writeCNIConfig(root: root)
 defer {
-    _ = try? Command.blockingRun("/sbin/ip", ["link", "del", "crlbench0"])
+    _ = try? Command.blockingRun("/sbin/ip", ["link", "del", BenchPod.bridge])
     try? FileManager.default.removeItem(atPath: root)
 }
 
