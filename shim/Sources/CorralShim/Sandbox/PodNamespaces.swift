@@ -24,6 +24,15 @@ struct PodNamespaces: Sendable, Equatable {
         return paths
     }
 
+    /// For the log. Spelled out: interpolating the struct itself would go through reflection,
+    /// whose first use in a fresh shim costs most of a millisecond of type-metadata lookups.
+    var summary: String {
+        let held = [("net", network), ("ipc", ipc), ("uts", uts)].compactMap { name, path in path.map { "\(name) \($0)" } }
+        let pid = initPID.map { ["pid held by init \($0)"] } ?? []
+        let all = held + pid
+        return all.isEmpty ? "none of its own" : all.joined(separator: ", ")
+    }
+
     /// Creates what the options ask for. On failure nothing created here remains.
     static func create(in directory: String, options: Corral_Shim_V1_NamespaceOptions, hostname: String,
                        executable: String) throws(SystemError) -> PodNamespaces {
