@@ -143,6 +143,7 @@ int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
     return 0;
 }
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
@@ -177,13 +178,21 @@ int ccorral_signal_pipe(const int *signals, int count) {
     return fds[0];
 }
 
-int ccorral_signal_pipe_next(int fd) {
-    unsigned char byte;
-    ssize_t n;
-    do {
-        n = read(fd, &byte, 1);
-    } while (n < 0 && errno == EINTR);
-    return n == 1 ? byte : 0;
+int ccorral_signal_pipe_wait(int fd) {
+    for (;;) {
+        unsigned char byte;
+        ssize_t n = read(fd, &byte, 1);
+        if (n == 1) return byte;
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) return -1;
+        struct pollfd poller = {.fd = fd, .events = POLLIN};
+        if (poll(&poller, 1, -1) < 0 && errno != EINTR) return -1;
+    }
+}
+
+void ccorral_signal_pipe_interrupt(void) {
+    unsigned char byte = 0;
+    ssize_t ignored = write(signal_pipe_write, &byte, 1);
+    (void)ignored;
 }
 
 int ccorral_ignore_signal(int signal) {

@@ -43,8 +43,11 @@ int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
 // the pipe's read end (close-on-exec, non-blocking). Works whatever the threads' masks are, which
 // the Swift runtime and Dispatch change under us.
 int ccorral_signal_pipe(const int *signals, int count);
-// Reads one signal number from that pipe; 0 when none is pending.
-int ccorral_signal_pipe_next(int fd);
+// Waits until the pipe has a byte and returns it: a signal number, or 0 from
+// ccorral_signal_pipe_interrupt; -1 if the pipe failed.
+int ccorral_signal_pipe_wait(int fd);
+// Wakes whoever waits on the pipe with a 0.
+void ccorral_signal_pipe_interrupt(void);
 int ccorral_ignore_signal(int signal);
 
 // file locks
