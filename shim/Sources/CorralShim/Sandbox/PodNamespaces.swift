@@ -50,17 +50,9 @@ struct PodNamespaces: Sendable, Equatable {
             kinds.insert(.ipc)
             result.ipc = directory + "/ipc"
         }
-        if !kinds.isEmpty {
-            try Namespaces.createPinned(kinds, hostname: hostname, network: result.network, ipc: result.ipc, uts: result.uts)
-        }
-        if options.pid == .pod {
-            do {
-                result.initPID = try PIDNamespaceInit.spawn(executable, arguments: [executable, "init"])
-            } catch {
-                result.release()
-                throw error
-            }
-        }
+        result.initPID = try Namespaces.createPinned(
+            kinds, hostname: hostname, network: result.network, ipc: result.ipc, uts: result.uts,
+            spawningInit: options.pid == .pod ? (executable, [executable, "init"]) : nil)
         return result
     }
 
