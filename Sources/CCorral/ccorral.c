@@ -143,6 +143,7 @@ int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
     return 0;
 }
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
@@ -177,13 +178,21 @@ int ccorral_signal_pipe(const int *signals, int count) {
     return fds[0];
 }
 
-int ccorral_signal_pipe_next(int fd) {
-    unsigned char byte;
-    ssize_t n;
-    do {
-        n = read(fd, &byte, 1);
-    } while (n < 0 && errno == EINTR);
-    return n == 1 ? byte : 0;
+int ccorral_signal_pipe_wait(int fd) {
+    for (;;) {
+        unsigned char byte;
+        ssize_t n = read(fd, &byte, 1);
+        if (n == 1) return byte;
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) return -1;
+        struct pollfd poller = {.fd = fd, .events = POLLIN};
+        if (poll(&poller, 1, -1) < 0 && errno != EINTR) return -1;
+    }
+}
+
+void ccorral_signal_pipe_interrupt(void) {
+    unsigned char byte = 0;
+    ssize_t ignored = write(signal_pipe_write, &byte, 1);
+    (void)ignored;
 }
 
 int ccorral_ignore_signal(int signal) {
@@ -255,12 +264,6 @@ static void *pin_thread(void *argument) {
     return NULL;
 }
 
-int ccorral_pin_namespaces(int flags, const char *hostname,
-                           const char *net_path, const char *ipc_path, const char *uts_path) {
-    struct pin_request request = {flags, hostname, {net_path, ipc_path, uts_path}, 0};
-    // The thread ends with its namespaces; the bind mounts keep them alive.
-    return run_on_throwaway_thread(pin_thread, &request, &request.error);
-}
 
 int ccorral_unmount_detach(const char *path) { return umount2(path, MNT_DETACH); }
 
@@ -294,9 +297,35 @@ static void *init_thread(void *argument) {
     return NULL;
 }
 
-int ccorral_spawn_pid_namespace_init(pid_t *pid, const char *path, char *const argv[], char *const envp[]) {
-    struct init_request request = {pid, path, argv, envp, 0};
-    return run_on_throwaway_thread(init_thread, &request, &request.error);
+
+int ccorral_pin_namespaces_and_spawn_init(int flags, const char *hostname, const char *net_path,
+                                          const char *ipc_path, const char *uts_path, pid_t *pid,
+                                          const char *path, char *const argv[], char *const envp[],
+                                          int *pin_error, int *init_error) {
+    struct pin_request pin = {flags, hostname, {net_path, ipc_path, uts_path}, 0};
+    struct init_request init = {pid, path, argv, envp, 0};
+    pthread_t pin_thread_id, init_thread_id;
+    int pinning = flags != 0, spawning = path != NULL;
+    if (spawning) {
+        int rc = pthread_create(&init_thread_id, NULL, init_thread, &init);
+        if (rc != 0) {
+            init.error = rc;
+            spawning = 0;
+        }
+    }
+    if (pinning) {
+        int rc = pthread_create(&pin_thread_id, NULL, pin_thread, &pin);
+        if (rc != 0) {
+            pin.error = rc;
+            pinning = 0;
+        }
+    }
+    // The threads end with their namespaces; the bind mounts, and the init, keep them alive.
+    if (spawning) pthread_join(init_thread_id, NULL);
+    if (pinning) pthread_join(pin_thread_id, NULL);
+    *pin_error = pin.error;
+    *init_error = init.error;
+    return pin.error == 0 && init.error == 0 ? 0 : -1;
 }
 
 void ccorral_pid1_loop(void) {

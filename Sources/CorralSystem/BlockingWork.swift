@@ -17,6 +17,16 @@ public enum BlockingWork {
 
     /// Starts `body` on a new detached thread; falls back to running it inline if no thread can be made.
     public static func start(_ body: @escaping @Sendable () -> Void) {
+        if launch(body) != 0 { body() }
+    }
+
+    /// Starts `body`, which runs for the life of the process, on a new detached thread.
+    public static func startLongLived(_ body: @escaping @Sendable () -> Void) throws(SystemError) {
+        let rc = launch(body)
+        guard rc == 0 else { throw SystemError("pthread_create", errno: rc) }
+    }
+
+    private static func launch(_ body: @escaping @Sendable () -> Void) -> Int32 {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
@@ -30,8 +40,9 @@ public enum BlockingWork {
             return nil
         }, box)
         if rc != 0 {
-            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+            Unmanaged<Box>.fromOpaque(box).release()
         }
+        return rc
     }
 
     private final class Box: @unchecked Sendable {

@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// What a finished command left behind.
 public struct CommandResult: Sendable, Equatable {
@@ -17,7 +18,7 @@ public struct CommandResult: Sendable, Equatable {
 ///
 /// Who collects the exit status is the caller's choice: a process with a reaper (the shim)
 /// passes the reaper's wait, so the status is never taken twice; anything else gets a plain
-/// waitpid. Blocking reads and writes happen on Dispatch threads, never on the cooperative pool.
+/// waitpid. Blocking reads and writes happen on a thread of their own, never on the cooperative pool.
 public enum Command {
     public typealias Waiter = @Sendable (pid_t) async -> ExitStatus
 
@@ -44,6 +45,13 @@ public enum Command {
             [input.read, input.write, output.read, output.write].forEach { $0.close() }
             throw error
         }
+        // What fits goes into the empty pipe before the program starts: stdin is usually small
+        // (a CNI config) or empty, and then nothing is left to feed while it runs.
+        var fed = 0
+        if !stdin.isEmpty {
+            _ = fcntl(input.write.rawValue, F_SETFL, fcntl(input.write.rawValue, F_GETFL) | O_NONBLOCK)
+            fed = max(0, stdin.withUnsafeBytes { Glibc.write(input.write.rawValue, $0.baseAddress, $0.count) })
+        }
         let pid: pid_t
         do {
             pid = try Spawn.run(path, arguments: [path] + arguments, environment: environment,
@@ -55,32 +63,94 @@ public enum Command {
         input.read.close()
         output.write.close()
         errors.write.close()
-
-        async let feeder: Void = onThread {
-            try? input.write.writeAll(stdin)
+        var rest: ArraySlice<UInt8>? = stdin[fed...]
+        if rest?.isEmpty == true {
             input.write.close()
+            rest = nil
         }
-        async let out = onThread { readAll(output.read, limit: outputLimit) }
-        async let err = onThread { readAll(errors.read, limit: outputLimit) }
+
+        // One thread moves all three streams while the waiter waits: a thread per stream would
+        // be two more threads made, and two more wakeups, on every call.
+        let streams = ThreadResult { [rest] in
+            exchange(stdin: rest.map { (input.write, $0) }, stdout: output.read, stderr: errors.read, limit: outputLimit)
+        }
         let status = await waiter(pid)
-        let result = CommandResult(status: status, stdout: await out, stderr: await err)
-        await feeder
+        let (stdout, stderr) = await streams.value
         output.read.close()
         errors.read.close()
-        return result
+        return CommandResult(status: status, stdout: stdout, stderr: stderr)
     }
 
-    /// Reads to end of file, keeping at most `limit` bytes but draining the rest so the
-    /// writer never blocks on a full pipe.
-    static func readAll(_ fd: FileDescriptor, limit: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        while let chunk = try? fd.read(upTo: 65536), !chunk.isEmpty {
-            if bytes.count < limit { bytes += chunk.prefix(limit - bytes.count) }
+    /// Writes `stdin` (then closes it) and reads `stdout` and `stderr` to end of file, keeping at
+    /// most `limit` bytes of each but draining the rest so the program never blocks on a full pipe.
+    /// If the program stops reading its stdin (it exited, say), the rest is dropped.
+    static func exchange(stdin: (fd: FileDescriptor, bytes: ArraySlice<UInt8>)?, stdout: FileDescriptor,
+                         stderr: FileDescriptor, limit: Int) -> ([UInt8], [UInt8]) {
+        var pending = stdin?.bytes ?? []
+        var input = stdin?.fd
+        var outputs: [(fd: FileDescriptor, bytes: [UInt8], open: Bool)] = [(stdout, [], true), (stderr, [], true)]
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        func finishInput() {
+            input?.close()
+            input = nil
         }
-        return bytes
+        while input != nil || outputs.contains(where: \.open) {
+            var polls: [pollfd] = outputs.map { pollfd(fd: $0.open ? $0.fd.rawValue : -1, events: Int16(POLLIN), revents: 0) }
+            polls.append(pollfd(fd: input?.rawValue ?? -1, events: Int16(POLLOUT), revents: 0))
+            if poll(&polls, nfds_t(polls.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for i in outputs.indices where outputs[i].open && polls[i].revents != 0 {
+                let n = chunk.withUnsafeMutableBytes { Glibc.read(outputs[i].fd.rawValue, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    let room = limit - outputs[i].bytes.count
+                    if room > 0 { outputs[i].bytes += chunk[..<min(n, room)] }
+                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                    outputs[i].open = false
+                }
+            }
+            if let fd = input, polls[2].revents != 0 {
+                let n = pending.withUnsafeBytes { Glibc.write(fd.rawValue, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    pending = pending.dropFirst(n)
+                    if pending.isEmpty { finishInput() }
+                } else if n < 0 && errno != EINTR && errno != EAGAIN {
+                    finishInput()
+                }
+            }
+        }
+        finishInput()
+        return (outputs[0].bytes, outputs[1].bytes)
+    }
+}
+
+/// A value computed on a thread of its own, started at once; `value` waits for it.
+final class ThreadResult<T: Sendable>: Sendable {
+    private let state = Mutex<(value: T?, waiter: CheckedContinuation<T, Never>?)>((nil, nil))
+
+    init(_ body: @escaping @Sendable () -> T) {
+        BlockingWork.start { [self] in
+            let value = body()
+            let waiter = state.withLock { s -> CheckedContinuation<T, Never>? in
+                s.value = value
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume(returning: value)
+        }
     }
 
-    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await BlockingWork.run(body)
+    var value: T {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { s -> T? in
+                    if let value = s.value { return value }
+                    s.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
     }
 }

@@ -10,12 +10,21 @@ public enum FileSystem {
 
     /// Creates `path` and its missing parents.
     public static func makeDirectories(_ path: String, mode: mode_t = 0o711) throws(SystemError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, mode) != 0 && errno != EEXIST {
-                throw SystemError("mkdir", current)
+        // Whole prefixes of `path`, not a string built from its components: appending a
+        // Substring goes through generic code whose first use in a fresh shim costs a
+        // type-metadata lookup on every pod's critical path.
+        let relative = !path.hasPrefix("/")
+        var index = path.startIndex
+        while index < path.endIndex {
+            let end = path[index...].firstIndex(of: "/") ?? path.endIndex
+            if end > index {
+                let prefix = String(path[..<end])
+                let current = relative ? "./" + prefix : prefix
+                if mkdir(current, mode) != 0 && errno != EEXIST {
+                    throw SystemError("mkdir", current)
+                }
             }
+            index = end < path.endIndex ? path.index(after: end) : end
         }
     }
 

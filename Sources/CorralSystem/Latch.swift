@@ -7,7 +7,10 @@ public final class Latch: Sendable {
     private struct State {
         var open = false
         var nextID = 0
-        var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+        /// A list, not a dictionary keyed by id: waiters are few, and a dictionary's first use
+        /// in a fresh shim costs a type-metadata lookup (its key's Hashable conformance) on the
+        /// path of the first container it creates.
+        var waiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     }
 
     private let state = Mutex(State())
@@ -20,7 +23,7 @@ public final class Latch: Sendable {
         let waiters = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
             s.open = true
             defer { s.waiters.removeAll() }
-            return Array(s.waiters.values)
+            return s.waiters.map(\.continuation)
         }
         waiters.forEach { $0.resume(returning: true) }
     }
@@ -33,7 +36,7 @@ public final class Latch: Sendable {
                 if s.open { return nil }
                 let id = s.nextID
                 s.nextID += 1
-                s.waiters[id] = continuation
+                s.waiters.append((id, continuation))
                 return id
             }
             guard let id else {
@@ -43,7 +46,10 @@ public final class Latch: Sendable {
             if let timeout {
                 let nanos = Int(clamping: timeout.nanoseconds)
                 DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
-                    state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+                    state.withLock { s -> CheckedContinuation<Bool, Never>? in
+                        guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                        return s.waiters.remove(at: index).continuation
+                    }?.resume(returning: false)
                 }
             }
         }

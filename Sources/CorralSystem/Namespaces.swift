@@ -13,22 +13,41 @@ public enum Namespaces {
         public static let uts = Kinds(rawValue: ccorral_clone_newuts)
     }
 
-    /// Creates new namespaces of `kinds` and pins each at its path. The pin files are created
-    /// here; on failure none of them is left mounted or on disk.
-    public static func createPinned(_ kinds: Kinds, hostname: String?, network: String?, ipc: String?,
-                                    uts: String?) throws(SystemError) {
+    /// Creates new namespaces of `kinds` and pins each at its path (the pin files are created
+    /// here), and, when `command` is given, starts it as PID 1 of a fresh PID namespace, in a
+    /// session of its own. Both at once, each on a thread of its own: a pod needs both, neither
+    /// waits for the other, and the init's spawn (an exec of a large binary) takes about as long
+    /// as making the namespaces. Returns the init's pid when one was asked for; on failure
+    /// nothing created here remains.
+    public static func createPinned(_ kinds: Kinds, hostname: String?, network: String?, ipc: String?, uts: String?,
+                                    spawningInit command: (path: String, arguments: [String])?) throws(SystemError) -> pid_t? {
         let paths = [kinds.contains(.network) ? network : nil, kinds.contains(.ipc) ? ipc : nil,
                      kinds.contains(.uts) ? uts : nil]
         for case let path? in paths {
             let fd = try FileDescriptor.open(path, O_RDONLY | O_CREAT, mode: 0o444)
             fd.close()
         }
-        let rc = ccorral_pin_namespaces(kinds.rawValue, hostname, paths[0], paths[1], paths[2])
-        guard rc == 0 else {
-            let error = SystemError("pin namespaces", paths.compactMap { $0 }.joined(separator: ", "))
-            for case let path? in paths { FileSystem.remove(path) }
-            throw error
+        var pid: pid_t = 0
+        var pinError: Int32 = 0
+        var initError: Int32 = 0
+        let environment = command == nil ? [] : Environment.current
+        _ = withCStrings(command?.arguments ?? []) { argv in
+            withCStrings(environment) { envp in
+                ccorral_pin_namespaces_and_spawn_init(kinds.rawValue, hostname, paths[0], paths[1], paths[2], &pid,
+                                                      command?.path, command == nil ? nil : argv,
+                                                      command == nil ? nil : envp, &pinError, &initError)
+            }
         }
+        if pinError != 0 {
+            for case let path? in paths { FileSystem.remove(path) }
+            if command != nil && initError == 0 && pid > 1 { kill(pid, SIGKILL) }
+            throw SystemError("pin namespaces", paths.compactMap { $0 }.joined(separator: ", "), errno: pinError)
+        }
+        if initError != 0 {
+            for case let path? in paths { release(path) }
+            throw SystemError("spawn pid namespace init", command?.path ?? "", errno: initError)
+        }
+        return command == nil ? nil : pid
     }
 
     /// Unmounts and removes a pin; a no-op when it is already gone.
@@ -68,18 +87,6 @@ public enum Mounts {
 
 /// A process that is PID 1 of a new PID namespace, for pods that share one.
 public enum PIDNamespaceInit {
-    /// Starts `path arguments` as PID 1 of a fresh PID namespace, in a session of its own.
-    public static func spawn(_ path: String, arguments: [String]) throws(SystemError) -> pid_t {
-        var pid: pid_t = 0
-        let rc = withCStrings(arguments) { argv in
-            withCStrings(Environment.current) { envp in
-                ccorral_spawn_pid_namespace_init(&pid, path, argv, envp)
-            }
-        }
-        guard rc == 0 else { throw SystemError("spawn pid namespace init", path) }
-        return pid
-    }
-
     /// The loop such an init runs: reap orphans until SIGTERM. Call in a fresh process.
     public static func runLoop() -> Never {
         ccorral_pid1_loop()

@@ -2,36 +2,49 @@
 import Glibc
 #endif
 import CCorral
-import Dispatch
+import Synchronization
 
-/// Signals delivered as events on a queue: a handler writes each to a pipe that a Dispatch
-/// source reads. (A signalfd would need the signals blocked in every thread, and the Swift
+/// Signals delivered as events on a thread of their own: a handler writes each to a pipe that
+/// the thread waits on. (A signalfd would need the signals blocked in every thread, and the Swift
 /// runtime does not keep the mask of the main thread.) Children started through `Spawn` get
 /// default dispositions and an empty mask.
-public final class SignalEvents: @unchecked Sendable {
-    // @unchecked: the source is set once in init and only touched on `queue` afterwards.
-    private let source: any DispatchSourceRead
+///
+/// Not a Dispatch read source: its wakeup is Dispatch's manager thread, which then wakes a
+/// worker to run the handler. A thread parked on the pipe is one handoff fewer between a child's
+/// exit and its reaping, on every runc and CNI call of a pod's start; on a busy machine each
+/// handoff can wait for a core.
+public final class SignalEvents: Sendable {
     private let fd: FileDescriptor
+    private let cancelled = Atomic<Bool>(false)
 
-    public init(_ signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) throws(SystemError) {
+    /// `handler` runs on the events' thread, one signal at a time.
+    public init(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) throws(SystemError) {
         let raw = signals.withUnsafeBufferPointer { ccorral_signal_pipe($0.baseAddress, Int32($0.count)) }
         guard raw >= 0 else { throw SystemError("sigaction") }
         let fd = FileDescriptor(rawValue: raw)
         self.fd = fd
-        source = DispatchSource.makeReadSource(fileDescriptor: raw, queue: queue)
-        source.setEventHandler {
-            while true {
-                let signal = ccorral_signal_pipe_next(fd.rawValue)
-                if signal == 0 { break }
-                handler(signal)
+        do {
+            try BlockingWork.startLongLived { [self] in
+                while true {
+                    let signal = ccorral_signal_pipe_wait(fd.rawValue)
+                    if signal > 0 {
+                        handler(signal)
+                    } else if signal < 0 || cancelled.load(ordering: .acquiring) {
+                        break
+                    }
+                }
+                fd.close()
             }
+        } catch {
+            fd.close()
+            throw error
         }
-        source.setCancelHandler { fd.close() }
-        source.resume()
     }
 
+    /// Stops the thread; signals that arrive afterwards are dropped.
     public func cancel() {
-        source.cancel()
+        cancelled.store(true, ordering: .releasing)
+        ccorral_signal_pipe_interrupt()
     }
 
     /// Writes to a closed pipe fail with EPIPE instead of killing the process.

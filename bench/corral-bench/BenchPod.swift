@@ -6,6 +6,7 @@ import TTRPC
 /// One pod for a benchmark: a shim, a CNI bridge of its own, busybox containers on overlays.
 struct BenchPod {
     static let image = "/tmp/corral-bench-busybox"
+    static let bridge = "crlpodbench0"
 
     let shimBinary: String
     let root: String
@@ -29,14 +30,16 @@ struct BenchPod {
         }
     }
 
-    /// A bridge conflist of the benchmark's own, on a /24 no test uses.
+    /// A bridge conflist of the benchmark's own, on a /24 no test uses. Neither the name nor the
+    /// subnet is shared with bench/cri-latency (crlbench0, 10.219.0.0/16), which may run at the
+    /// same time on a shared machine: the two would take each other's bridge.
     static func writeCNIConfig(root: String) throws -> String {
         let dir = root + "/cni"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try """
             {"cniVersion": "1.0.0", "name": "corral-bench", "plugins": [
-              {"type": "bridge", "bridge": "crlbench0", "isGateway": true, "ipMasq": false,
-               "ipam": {"type": "host-local", "subnet": "10.219.0.0/24", "dataDir": "\(root)/ipam"}}]}
+              {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": false,
+               "ipam": {"type": "host-local", "subnet": "10.216.0.0/24", "dataDir": "\(root)/ipam"}}]}
             """.write(toFile: dir + "/10-bench.conflist", atomically: true, encoding: .utf8)
         return dir
     }
@@ -97,8 +100,13 @@ struct BenchPod {
         return (bundle, mount)
     }
 
-    func runContainer(_ name: String, _ args: [String]) async throws {
+    /// Creates and starts a container; returns how long writing its bundle took, the caller's
+    /// work rather than the shim's.
+    @discardableResult
+    func runContainer(_ name: String, _ args: [String]) async throws -> UInt64 {
+        let written = Clock.monotonicNanos
         let (bundle, mount) = try bundle(name, args)
+        let writing = Clock.monotonicNanos - written
         var create = Corral_Shim_V1_CreateTaskRequest()
         create.id = name
         create.bundle = bundle
@@ -106,6 +114,7 @@ struct BenchPod {
         create.logPath = root + "/logs/" + id + "-" + name + ".log"
         _ = try await client!.call(TaskMethods.create, create, timeout: .seconds(30))
         _ = try await client!.call(TaskMethods.start, .with { $0.id = name }, timeout: .seconds(30))
+        return writing
     }
 
     func shutdown() async {

@@ -43,30 +43,36 @@ int ccorral_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
 // the pipe's read end (close-on-exec, non-blocking). Works whatever the threads' masks are, which
 // the Swift runtime and Dispatch change under us.
 int ccorral_signal_pipe(const int *signals, int count);
-// Reads one signal number from that pipe; 0 when none is pending.
-int ccorral_signal_pipe_next(int fd);
+// Waits until the pipe has a byte and returns it: a signal number, or 0 from
+// ccorral_signal_pipe_interrupt; -1 if the pipe failed.
+int ccorral_signal_pipe_wait(int fd);
+// Wakes whoever waits on the pipe with a 0.
+void ccorral_signal_pipe_interrupt(void);
 int ccorral_ignore_signal(int signal);
 
 // file locks
 int ccorral_flock_exclusive(int fd);
 
-// Namespaces pinned as bind mounts: on a throwaway thread, unshare `flags` (any of
-// CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS), set `hostname` in a new UTS namespace, and
-// bind-mount /proc/thread-self/ns/{net,ipc,uts} onto the given existing files (NULL: skip).
-// Returns 0, or -1 with errno from the step that failed.
 // Connects to localhost:port inside the network namespace at netns_path (on a throwaway
 // thread); the connected socket, or -1 with errno.
 int ccorral_connect_in_netns(const char *netns_path, int port);
 
-int ccorral_pin_namespaces(int flags, const char *hostname,
-                           const char *net_path, const char *ipc_path, const char *uts_path);
 int ccorral_unmount_detach(const char *path);
 int ccorral_bind_mount(const char *source, const char *target, int readonly);
 int ccorral_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data);
 
-// A child that is PID 1 of a new PID namespace: posix_spawn from a thread that unshared
-// CLONE_NEWPID. Stdio as for ccorral_spawn.
-int ccorral_spawn_pid_namespace_init(pid_t *pid, const char *path, char *const argv[], char *const envp[]);
+// A pod's namespaces, two things at once, each on a throwaway thread of its own:
+// - pinned as bind mounts: unshare `flags` (any of CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS;
+//   0: none), set `hostname` in a new UTS namespace, and bind-mount
+//   /proc/thread-self/ns/{net,ipc,uts} onto the given existing files (NULL: skip);
+// - a child that is PID 1 of a new PID namespace (`path` NULL: none): posix_spawn from a thread
+//   that unshared CLONE_NEWPID, stdio on /dev/null, in a session of its own.
+// Each step's errno, or 0, goes to *pin_error and *init_error; returns 0 when both succeeded,
+// else -1. Pins of a failed pinning are undone; whatever succeeded is left for the caller.
+int ccorral_pin_namespaces_and_spawn_init(int flags, const char *hostname, const char *net_path,
+                                          const char *ipc_path, const char *uts_path, pid_t *pid,
+                                          const char *path, char *const argv[], char *const envp[],
+                                          int *pin_error, int *init_error);
 
 // The loop of such an init: reap every orphan until SIGTERM or SIGINT. Never returns.
 void ccorral_pid1_loop(void) __attribute__((noreturn));

@@ -1,5 +1,4 @@
 import CorralSystem
-import Dispatch
 import TTRPC
 
 #if canImport(Glibc)
@@ -10,14 +9,13 @@ import Glibc
 /// with stdout as a pipe on which it announces its address once it serves.
 enum ServeCommand {
     static func run(_ options: ShimOptions) async -> Int32 {
-        let signalQueue = DispatchQueue(label: "corral-shim.signals")
         let paths = ShimPaths(stateDir: options.stateDir, socketDir: options.socketDir)
         let log = ShimLog(path: paths.log, verbose: options.debug)
         let shim = ShimContext(options: options, log: log)
 
         let signals: SignalEvents
         do {
-            signals = try SignalEvents(ShimMain.servedSignals, queue: signalQueue) { signal in
+            signals = try SignalEvents(ShimMain.servedSignals) { signal in
                 switch signal {
                 case SIGCHLD: shim.reaper.reap()
                 case SIGTERM, SIGINT: shim.signalled(signal)

@@ -29,11 +29,12 @@ extension CgroupLayout {
 }
 
 /// Super options of a v1 mount mix controller names with mount flags; these are the flags.
+private let mountFlags: Set<String> = ["rw", "ro", "noprefix", "clone_children", "xattr", "cpuset_v2_mode",
+                                       "favordynmods", "none", "nsdelegate", "memory_localevents",
+                                       "memory_recursiveprot"]
+
 private func isController(_ option: String) -> Bool {
-    let flags: Set<String> = ["rw", "ro", "noprefix", "clone_children", "xattr", "cpuset_v2_mode",
-                              "favordynmods", "none", "nsdelegate", "memory_localevents",
-                              "memory_recursiveprot"]
-    return !flags.contains(option) && !option.hasPrefix("release_agent=")
+    !mountFlags.contains(option) && !option.hasPrefix("release_agent=")
 }
 
 /// mountinfo writes space, tab, newline and backslash in paths as three-digit octal escapes.

@@ -24,6 +24,15 @@ struct PodNamespaces: Sendable, Equatable {
         return paths
     }
 
+    /// For the log. Spelled out: interpolating the struct itself would go through reflection,
+    /// whose first use in a fresh shim costs most of a millisecond of type-metadata lookups.
+    var summary: String {
+        let held = [("net", network), ("ipc", ipc), ("uts", uts)].compactMap { name, path in path.map { "\(name) \($0)" } }
+        let pid = initPID.map { ["pid held by init \($0)"] } ?? []
+        let all = held + pid
+        return all.isEmpty ? "none of its own" : all.joined(separator: ", ")
+    }
+
     /// Creates what the options ask for. On failure nothing created here remains.
     static func create(in directory: String, options: Corral_Shim_V1_NamespaceOptions, hostname: String,
                        executable: String) throws(SystemError) -> PodNamespaces {
@@ -41,17 +50,9 @@ struct PodNamespaces: Sendable, Equatable {
             kinds.insert(.ipc)
             result.ipc = directory + "/ipc"
         }
-        if !kinds.isEmpty {
-            try Namespaces.createPinned(kinds, hostname: hostname, network: result.network, ipc: result.ipc, uts: result.uts)
-        }
-        if options.pid == .pod {
-            do {
-                result.initPID = try PIDNamespaceInit.spawn(executable, arguments: [executable, "init"])
-            } catch {
-                result.release()
-                throw error
-            }
-        }
+        result.initPID = try Namespaces.createPinned(
+            kinds, hostname: hostname, network: result.network, ipc: result.ipc, uts: result.uts,
+            spawningInit: options.pid == .pod ? (executable, [executable, "init"]) : nil)
         return result
     }
 

@@ -53,7 +53,7 @@ actor PodSandbox {
         state = .created
         createdAt = Clock.wallNanos
         persist()
-        shim.log(.info, "sandbox \(shim.options.id) created: \(namespaces)")
+        shim.log(.info, "sandbox \(shim.options.id) created; namespaces: \(namespaces.summary)")
     }
 
     func start(_ id: String) async throws(RPCError) -> Corral_Shim_V1_StartSandboxResponse {
@@ -115,7 +115,7 @@ actor PodSandbox {
             persist()
             // Persisted by the caller right after, with the sandbox ready.
             networkResult = try await client.setUp(network: list, pod: pod)
-            shim.log(.info, "network \(list.name) up: \(networkResult?.ips.map(\.cidr) ?? [])")
+            shim.log(.info, "network \(list.name) up: \((networkResult?.ips.map(\.cidr) ?? []).joined(separator: ", "))")
         } catch {
             network = nil
             networkResult = nil

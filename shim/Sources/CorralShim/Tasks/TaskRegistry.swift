@@ -19,7 +19,10 @@ actor TaskRegistry {
     private var ios: [TaskKey: ContainerIO] = [:]
     private var exits: [TaskKey: Latch] = [:]
     private var mountedRootfs: Set<String> = []
-    private var oomWatches: [String: ContainerMemoryWatch] = [:]
+    /// Set up beside the Create call rather than in it: finding the container's memory cgroup
+    /// (mountinfo, /proc/PID/cgroup, oom_control) costs a fresh shim most of a millisecond of
+    /// parsing. Start waits for it, so the baseline is read before the container's program runs.
+    private var oomWatches: [String: Task<ContainerMemoryWatch, Never>] = [:]
     /// Execs added without sync, waiting for Start.
     private var pendingExecs: [TaskKey: Corral_Shim_V1_ExecProcessRequest] = [:]
 
@@ -131,8 +134,10 @@ actor TaskRegistry {
             if mounted { mountedRootfs.insert(request.id) }
             if let io { ios[key] = io }
             exits[key] = Latch()
-            oomWatches[request.id] = ContainerMemoryWatch(pid: pid) { [weak self] in
-                Task { await self?.recordOOM(request.id) }
+            oomWatches[request.id] = Task.detached { [weak self] in
+                ContainerMemoryWatch(pid: pid) { [weak self] in
+                    Task { await self?.recordOOM(request.id) }
+                }
             }
             watchExit(key, pid: pid)
             return pid
@@ -148,6 +153,7 @@ actor TaskRegistry {
             throw RPCError(.failedPrecondition, "\(record.key) is \(record.status), not created")
         }
         if record.execID.isEmpty {
+            _ = await oomWatches[record.id]?.value
             do {
                 try await runtime(for: record.runtimeBinary).start(id: record.id)
             } catch {
@@ -190,7 +196,7 @@ actor TaskRegistry {
         // hears it ended; then the clients' FIFOs close, if their pumps did not already.
         await ios[key]?.waitDrained(timeout: .seconds(2))
         ios[key]?.detachAll()
-        let oom = key.execID.isEmpty ? (oomWatches[key.id]?.oomKilled() ?? false) : false
+        let oom = key.execID.isEmpty ? (await oomWatches[key.id]?.value.oomKilled() ?? false) : false
         var signal: Int32?
         if case .signaled(let s) = status { signal = s }
         let exit = ExitRecord(status: UInt32(bitPattern: status.code), exitedAtWallNanos: Clock.wallNanos,
@@ -200,7 +206,7 @@ actor TaskRegistry {
         records[key]?.exit = exit
         try? persist(key)
         if key.execID.isEmpty {
-            oomWatches[key.id]?.stop()
+            await oomWatches[key.id]?.value.stop()
         }
         shim.log(.info, "task \(key) exited: \(status)\(oom ? " (OOM killed)" : "")")
         shim.events.publish(topic: "/tasks/exit") {
@@ -271,7 +277,7 @@ actor TaskRegistry {
                 shim.log(.warning, "runtime delete of \(record.id): \(error)")
             }
             if mountedRootfs.remove(record.id) != nil { Mounts.unmount(record.bundle + "/rootfs") }
-            oomWatches.removeValue(forKey: record.id)?.stop()
+            await oomWatches.removeValue(forKey: record.id)?.value.stop()
         }
         forget(record.key)
         shim.events.publish(topic: "/tasks/delete") {
