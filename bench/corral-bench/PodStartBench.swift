@@ -17,28 +17,36 @@ enum PodStartBench {
             // would find it already forked by `start`; spawning it is measured separately below.
             var pod = BenchPod(shimBinary: shim, root: root, id: "start-\(i)")
             try pod.startShim()
-            let started = Clock.monotonicNanos
-            try await pod.runSandbox(cniDir: cniDir)
-            sandboxTimes.append(Double(Clock.monotonicNanos - started) / 1e6)
-            // Writing the bundle is the daemon's work, done before it calls the shim; the bare
-            // runc below is not timed with it either.
-            let bundleWriting = try await pod.runContainer("sleep", ["sleep", "3600"])
-            podTimes.append(Double(Clock.monotonicNanos - started - bundleWriting) / 1e6)
+            do {
+                let started = Clock.monotonicNanos
+                try await pod.runSandbox(cniDir: cniDir)
+                sandboxTimes.append(Double(Clock.monotonicNanos - started) / 1e6)
+                // Writing the bundle is the daemon's work, done before it calls the shim; the bare
+                // runc below is not timed with it either.
+                let bundleWriting = try await pod.runContainer("sleep", ["sleep", "3600"])
+                podTimes.append(Double(Clock.monotonicNanos - started - bundleWriting) / 1e6)
 
-            // Bare runc on the same kind of bundle, joining the same pod's namespaces (a container
-            // of this pod), its overlay mounted by us and timed apart.
-            let (bundle, mount) = try pod.bundle("bare", ["sleep", "3600"], joinPod: true)
-            let m0 = Clock.monotonicNanos
-            try Mounts.mount("overlay", on: bundle + "/rootfs", type: "overlay", data: mount.options.joined(separator: ","))
-            mountTimes.append(Double(Clock.monotonicNanos - m0) / 1e6)
-            let runcRoot = root + "/runc"
-            let id = "bare-\(i)"
-            let t0 = Clock.monotonicNanos
-            _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "create", "--bundle", bundle, id])
-            _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "start", id])
-            runcTimes.append(Double(Clock.monotonicNanos - t0) / 1e6)
-            _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "delete", "--force", id])
-            Mounts.unmount(bundle + "/rootfs")
+                // Bare runc on the same kind of bundle, joining the same pod's namespaces (a container
+                // of this pod), its overlay mounted by us and timed apart.
+                let (bundle, mount) = try pod.bundle("bare", ["sleep", "3600"], joinPod: true)
+                let m0 = Clock.monotonicNanos
+                try Mounts.mount("overlay", on: bundle + "/rootfs", type: "overlay", data: mount.options.joined(separator: ","))
+                mountTimes.append(Double(Clock.monotonicNanos - m0) / 1e6)
+                let runcRoot = root + "/runc"
+                let id = "bare-\(i)"
+                let t0 = Clock.monotonicNanos
+                _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "create", "--bundle", bundle, id])
+                _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "start", id])
+                runcTimes.append(Double(Clock.monotonicNanos - t0) / 1e6)
+                _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "delete", "--force", id])
+                Mounts.unmount(bundle + "/rootfs")
+            } catch {
+                // A failed step must not leave this pod's shim, namespaces and containers running.
+                _ = try? Command.blockingRun("/usr/sbin/runc", ["--root", root + "/runc", "delete", "--force", "bare-\(i)"])
+                Mounts.unmount(root + "/bundles/start-\(i)-bare/rootfs")
+                await pod.shutdown()
+                throw error
+            }
             await pod.shutdown()
         }
         // The same CNI plugins (loopback, then the bridge list) run directly on a namespace
