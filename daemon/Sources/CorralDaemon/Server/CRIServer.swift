@@ -64,10 +64,12 @@ struct CRIServer {
     }
 
     /// Runs `server` until it stops, its tasks on the connections' event loop.
+    /// The loop is never shut down: tasks that inherited the preference (grpc-swift's own, as
+    /// connections wind down) may still enqueue after `serve` returns, and the process ends soon after.
     func serve(_ server: GRPCServer<HTTP2ServerTransport.Posix>) async throws {
-        defer { eventLoops.shutdownGracefully { _ in } }
         try await withTaskExecutorPreference(executor) {
             try await server.serve()
         }
     }
+
 }
