@@ -151,8 +151,10 @@ let package = Package(
                           path: "bench/corral-bench"),
 
         // bench/cri-latency: a persistent CRI client timing kubelet's calls, against corrald or containerd.
+        // What both CRI benches share: progress on stderr, their cgroup parent's cleanup.
+        .target(name: "BenchSupport", path: "bench/Support"),
         .executableTarget(name: "corral-cri-bench",
-                          dependencies: ["CRIAPI", "CRIGRPC",
+                          dependencies: ["CRIAPI", "CRIGRPC", "BenchSupport",
                                          .product(name: "GRPCCore", package: "grpc-swift-2"),
                                          .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -160,7 +162,7 @@ let package = Package(
 
         // bench/stream: exec round trips and port-forward throughput through a CRI streaming server.
         .executableTarget(name: "corral-stream-bench",
-                          dependencies: ["CRIAPI", "CRIGRPC", "CorralStreaming", "CZlib",
+                          dependencies: ["CRIAPI", "CRIGRPC", "CorralStreaming", "CZlib", "BenchSupport",
                                          .product(name: "GRPCCore", package: "grpc-swift-2"),
                                          .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                          .product(name: "NIOCore", package: "swift-nio"),

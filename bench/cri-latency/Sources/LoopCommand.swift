@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import CRIAPI
 import Foundation
 
@@ -71,14 +72,14 @@ struct LoopCommand: AsyncParsableCommand {
                 }
                 pods.append(pod)
             }
-            Progress.say("\(containers) containers in \(pods.count) pods")
+            BenchProgress.say("\(containers) containers in \(pods.count) pods")
             if pause > 0 { try await Task.sleep(for: .seconds(pause)) }
             for call in call {
                 try await repeatCall(call, fixtures: fixtures, session: session, pods: &pods)
             }
             if hold > 0 { try await Task.sleep(for: .seconds(hold)) }
         } catch {
-            Progress.say("failed: \(error)")
+            BenchProgress.say("failed: \(error)")
         }
         await session.reset()
         for pod in pods {

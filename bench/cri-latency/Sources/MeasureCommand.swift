@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 
 /// `corral-cri-bench [measure] --endpoint unix:///… --name NAME …`

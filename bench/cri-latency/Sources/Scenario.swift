@@ -1,3 +1,4 @@
+import BenchSupport
 import CRIAPI
 import Foundation
 
@@ -22,9 +23,9 @@ struct Scenario {
         var pods: [BenchPod] = []
         do {
             let runtime = try await session.connection().runtimeName()
-            Progress.say("\(name): \(runtime) at \(endpoint)")
+            BenchProgress.say("\(name): \(runtime) at \(endpoint)")
             if try await !session.connection().imagePresent(fixtures.image) {
-                Progress.say("pulling \(fixtures.image)")
+                BenchProgress.say("pulling \(fixtures.image)")
                 try await session.connection().pullImage(fixtures.image)
             }
             // Idle means idle: 15 s without a call, for both servers alike — long enough for Go's
@@ -48,7 +49,7 @@ struct Scenario {
                 if i == 0, let hint = subnetHint {
                     let ip = try await session.connection().podIP(pod.id)
                     if !hint.contains(ip) {
-                        Progress.say("warning: the first pod's IP \(ip.isEmpty ? "(none)" : ip) is outside \(hint)")
+                        BenchProgress.say("warning: the first pod's IP \(ip.isEmpty ? "(none)" : ip) is outside \(hint)")
                     }
                 }
                 if pods.count == min(fewContainers, runs) {
@@ -80,7 +81,7 @@ struct Scenario {
                     }
                 })
         } catch {
-            Progress.say("failed: \(error); removing the \(pods.count) pods made so far")
+            BenchProgress.say("failed: \(error); removing the \(pods.count) pods made so far")
             await session.reset()
             for pod in pods {
                 try? await session.connection().stopPodSandbox(pod.id)
@@ -129,7 +130,7 @@ struct Scenario {
     private func grow(_ pods: inout [BenchPod], to total: Int) async throws {
         guard !pods.isEmpty else { return }
         var count = pods.reduce(0) { $0 + $1.containers.count }
-        if count < total { Progress.say("growing from \(count) to \(total) containers") }
+        if count < total { BenchProgress.say("growing from \(count) to \(total) containers") }
         var next = 0
         while count < total {
             let index = next % pods.count
@@ -139,7 +140,7 @@ struct Scenario {
             try await session.connection().startContainer(id)
             count += 1
             next += 1
-            if count % 50 == 0 { Progress.say("  \(count) containers") }
+            if count % 50 == 0 { BenchProgress.say("  \(count) containers") }
         }
     }
 

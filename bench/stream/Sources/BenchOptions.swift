@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 
 /// What both `measure` and `pair` take: how much to measure, and the pod's image and cgroup.

@@ -1,3 +1,4 @@
+import BenchSupport
 import CRIAPI
 import CRIGRPC
 import GRPCCore
@@ -46,7 +47,7 @@ final class CRIConnection: Sendable {
         status.image.image = image
         let found = try await images.imageStatus(status, options: Self.deadline())
         guard !found.hasImage || found.image.id.isEmpty else { return }
-        Progress.say("pulling \(image)")
+        BenchProgress.say("pulling \(image)")
         var pull = Runtime_V1_PullImageRequest()
         pull.image.image = image
         _ = try await images.pullImage(pull, options: Self.deadline(seconds: 600))

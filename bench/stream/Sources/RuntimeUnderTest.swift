@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// One runtime being measured: its endpoint and, once prepared, its pod with the servers. The
@@ -22,7 +23,7 @@ final class RuntimeUnderTest {
         let cri = try CRIConnection(endpoint: endpoint)
         do {
             runtime = try await cri.runtimeName()
-            Progress.say("\(name): \(runtime) at \(endpoint)")
+            BenchProgress.say("\(name): \(runtime) at \(endpoint)")
             try await cri.ensureImage(pod.image)
             let sandbox = pod.sandbox
             let id = try await cri.runPod(sandbox)
@@ -68,10 +69,10 @@ final class RuntimeUnderTest {
         guard let id = podID else { return }
         do {
             let cri = try CRIConnection(endpoint: endpoint)
-            do { try await cri.removePod(id) } catch { Progress.say("\(name): removing pod \(id) failed: \(error)") }
+            do { try await cri.removePod(id) } catch { BenchProgress.say("\(name): removing pod \(id) failed: \(error)") }
             await cri.close()
         } catch {
-            Progress.say("\(name): no connection to remove pod \(id): \(error)")
+            BenchProgress.say("\(name): no connection to remove pod \(id): \(error)")
         }
         podID = nil
     }

@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// The rounds of the bench over one runtime, or over two taking turns sample by sample: on a
 /// shared machine the load moves within seconds, and runtimes measured one after the other
 /// would each meet different neighbours. Who goes first alternates from round to round.
@@ -13,7 +15,7 @@ struct Schedule {
         var downloads = execMs
         var uploads = execMs
 
-        Progress.say("\(warmups) + \(runs) exec round trips (and as many ExecSyncs) on each runtime")
+        BenchProgress.say("\(warmups) + \(runs) exec round trips (and as many ExecSyncs) on each runtime")
         try await phase(runtimes) {
             for round in 0..<(warmups + runs) {
                 for k in order(round, runtimes.count) {
@@ -27,7 +29,7 @@ struct Schedule {
             }
         }
 
-        Progress.say("1 + \(transfers) port-forward transfers of \(transferBytes >> 20) MiB each way on each runtime")
+        BenchProgress.say("1 + \(transfers) port-forward transfers of \(transferBytes >> 20) MiB each way on each runtime")
         try await phase(runtimes) {
             for round in 0...transfers {
                 for k in order(round, runtimes.count) {

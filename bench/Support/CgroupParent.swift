@@ -7,14 +7,14 @@ import Musl
 
 /// The bench's own cgroup parent, which a runtime creates under every controller and leaves
 /// behind once the last pod is gone.
-enum CgroupParent {
+public enum CgroupParent {
     /// Whether the parent exists in any hierarchy: one that did before the run is not ours.
-    static func exists(_ parent: String, root: String = "/sys/fs/cgroup") -> Bool {
+    public static func exists(_ parent: String, root: String = "/sys/fs/cgroup") -> Bool {
         paths(parent, root: root).contains { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// rmdir(2) of the parent in each hierarchy; a cgroup still in use refuses, which is fine.
-    static func removeIfEmpty(_ parent: String, root: String = "/sys/fs/cgroup") {
+    public static func removeIfEmpty(_ parent: String, root: String = "/sys/fs/cgroup") {
         for path in paths(parent, root: root) { _ = rmdir(path) }
     }
 
