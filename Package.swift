@@ -210,7 +210,7 @@ let package = Package(
                                    .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport")],
                     path: "Tests/DaemonIntegrationTests"),
         .testTarget(name: "ShimIntegrationTests",
-                    dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralShim",
+                    dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralShim", "CorralSpec", "OCISpec",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     path: "Tests/ShimIntegrationTests"),
     ],

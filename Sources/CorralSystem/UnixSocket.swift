@@ -12,6 +12,15 @@ public struct PeerCredentials: Sendable, Equatable {
 
 /// Stream sockets in the unix domain, all close-on-exec.
 public enum UnixSocket {
+    /// A connected pair, for passing descriptors to a child.
+    public static func pair() throws(SystemError) -> (FileDescriptor, FileDescriptor) {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw SystemError("socketpair")
+        }
+        return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
+    }
+
     /// The longest path a sockaddr_un holds (107 bytes on Linux).
     public static var maxPathLength: Int { Int(ccorral_unix_path_max()) }
 

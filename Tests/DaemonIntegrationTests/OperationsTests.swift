@@ -45,6 +45,7 @@ struct OperationsTests {
             let status = await daemon.terminate()
             #expect(status == 0, "corrald's wait status after SIGTERM: \(String(describing: status))")
             #expect(daemon.leftovers().filter { $0.contains("corral-shim") } == shims, "the shim did not outlive corrald")
+            #expect(!daemon.mounts().contains(daemon.state + "/bin/corral-shim"), "corrald left its shim binary mounted")
 
             // The next corrald finds the pod and its container as they were.
             try await daemon.start()

@@ -45,6 +45,8 @@ final class PodFixture: @unchecked Sendable {
     var client: Client!
     var shimPID: Int32 = 0
     var namespaces = Corral_Shim_V1_NamespacePaths()
+    /// More `corral-shim start` flags.
+    var shimFlags: [String] = []
 
     init(name: String = "pod") throws {
         var template = Array("/tmp/corral-pod-XXXXXX".utf8CString)
@@ -71,7 +73,7 @@ final class PodFixture: @unchecked Sendable {
     var paths: ShimPaths { ShimPaths(stateDir: stateDir, socketDir: socketDir) }
 
     func start() throws {
-        let result = try ShimHarness.run(["start", "--id", id, "--state-dir", stateDir, "--socket-dir", socketDir])
+        let result = try ShimHarness.run(["start", "--id", id, "--state-dir", stateDir, "--socket-dir", socketDir] + shimFlags)
         guard result.status == 0 else { throw HarnessError("start: \(result.stderr)") }
         client = try Client.connect(result.stdout)
         shimPID = Bootstrap.read(from: paths.bootstrap)?.pid ?? 0
@@ -105,6 +107,9 @@ final class PodFixture: @unchecked Sendable {
         var stdin = false
         var stdinOnce = false
         var env: [String] = []
+        /// The spec's linux.seccomp, and the BPF the daemon would compile from it.
+        var seccomp: [String: Any]?
+        var seccompProgram: [UInt8]?
     }
 
     /// Writes a bundle (OCI config.json) whose rootfs the shim mounts as an overlay.
@@ -145,8 +150,17 @@ final class PodFixture: @unchecked Sendable {
                 "resources": resources,
             ] as [String: Any],
         ]
-        let data = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
+        var spec = config
+        if let seccomp = options.seccomp {
+            var linux = spec["linux"] as! [String: Any]
+            linux["seccomp"] = seccomp
+            spec["linux"] = linux
+        }
+        let data = try JSONSerialization.data(withJSONObject: spec, options: [.sortedKeys])
         try data.write(to: URL(fileURLWithPath: bundle + "/config.json"))
+        if let program = options.seccompProgram {
+            try FileSystem.writeAtomically(bundle + "/seccomp.bpf", program)
+        }
         var mount = Corral_Shim_V1_Mount()
         mount.type = "overlay"
         mount.source = "overlay"

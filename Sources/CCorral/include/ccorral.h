@@ -4,6 +4,7 @@
 #pragma once
 #include <sys/types.h>
 #include <stdint.h>
+#include "ccorral_exec.h"
 
 // prctl
 int ccorral_set_child_subreaper(void);

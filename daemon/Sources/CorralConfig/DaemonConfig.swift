@@ -24,6 +24,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Never ask for an oom_score_adj below corrald's own (containerd's option of the same name):
     /// without CAP_SYS_RESOURCE a lower score fails every container.
     public var restrictOOMScoreAdj = true
+    /// Leave every exec to the OCI runtime (`runc exec`) instead of the shim starting it.
+    public var execViaRuntime = false
     public var cni = CNI()
     public var runtimes = Runtimes.standard
     public var registry = Registry()

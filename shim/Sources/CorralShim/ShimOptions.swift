@@ -12,11 +12,13 @@ public struct ShimOptions: Sendable, Equatable {
     public var stateDir: String
     public var socketDir: String = ShimOptions.defaultSocketDir
     public var debug = false
+    /// Every exec through the OCI runtime (`runc exec`) rather than started by the shim.
+    public var execViaRuntime = false
 
     public static let defaultSocketDir = "/run/corral/s"
 
     public static let usage = """
-        usage: corral-shim start  --id POD --state-dir DIR [--socket-dir DIR] [--debug]
+        usage: corral-shim start  --id POD --state-dir DIR [--socket-dir DIR] [--debug] [--exec-via-runtime]
                corral-shim delete --id POD --state-dir DIR [--socket-dir DIR]
                corral-shim version
         """
@@ -39,6 +41,9 @@ public struct ShimOptions: Sendable, Equatable {
             switch flag {
             case "--debug":
                 debug = true
+                continue
+            case "--exec-via-runtime":
+                execViaRuntime = true
                 continue
             case "--id", "--state-dir", "--socket-dir":
                 guard let value = rest.popFirst(), !value.isEmpty else { throw .usage("\(flag) needs a value") }

@@ -96,6 +96,14 @@ extension CRIService {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try FileSystem.writeAtomically(bundle + "/config.json", Array(try encoder.encode(spec)), mode: 0o600)
+            if let seccomp = spec.linux?.seccomp {
+                // Without it the shim leaves the container's execs to the runtime, which compiles its own.
+                do {
+                    try FileSystem.writeAtomically(bundle + "/seccomp.bpf", try SeccompProgram.compile(seccomp), mode: 0o600)
+                } catch let error as SeccompProgram.Unsupported {
+                    logger.debug("no compiled seccomp filter for \(bundle): \(error)")
+                }
+            }
         } catch {
             throw .internalError("writing the bundle \(bundle): \(error)")
         }

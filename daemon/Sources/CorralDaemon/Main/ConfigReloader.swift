@@ -71,6 +71,7 @@ final class ConfigReloader: Sendable {
         if old.shimPath != new.shimPath { names.append("shim_path") }
         if old.cgroupDriver != new.cgroupDriver { names.append("cgroup_driver") }
         if old.restrictOOMScoreAdj != new.restrictOOMScoreAdj { names.append("restrict_oom_score_adj") }
+        if old.execViaRuntime != new.execViaRuntime { names.append("exec_via_runtime") }
         if old.cni != new.cni { names.append("cni") }
         if old.runtimes != new.runtimes { names.append("runtimes") }
         if old.streaming != new.streaming { names.append("streaming") }

@@ -33,8 +33,11 @@ struct Daemon {
                 logger.notice("a pinned image is not in the store yet", metadata: ["image": "\(reference)"])
             }
         }
-        let launcher = ShimLauncher(binary: ShimLauncher.locate(configured: config.shimPath),
-                                    stateRoot: config.state, timeouts: settings.timeouts)
+        let shimBinary = ShimBinary.readOnlyMount(of: ShimLauncher.locate(configured: config.shimPath),
+                                                  stateRoot: config.state, logger: logger)
+        let launcher = ShimLauncher(binary: shimBinary,
+                                    stateRoot: config.state, timeouts: settings.timeouts,
+                                    execViaRuntime: config.execViaRuntime)
         let shims = ShimManager(launcher: launcher, logger: Logger(label: "shims"))
         let service = CRIService(settings: settings, registry: registry, shims: shims, images: images, logger: Logger(label: "cri"))
         await service.attachToShims()
@@ -86,6 +89,7 @@ struct Daemon {
         await streaming.shutdown()
         await images.shutdown()
         try store.close()
+        ShimBinary.release(shimBinary, stateRoot: config.state)
         logger.info("stopped; the shims keep running")
     }
 }

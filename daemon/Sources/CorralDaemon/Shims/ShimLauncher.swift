@@ -8,6 +8,8 @@ struct ShimLauncher: Sendable {
     /// Pod state dirs live in `<state>/pods/<id>` (where `corralctl shim --pod` looks), sockets in `<state>/s`.
     let stateRoot: String
     let timeouts: ShimTimeouts
+    /// Passed on as `--exec-via-runtime`.
+    var execViaRuntime = false
 
     func stateDir(of podID: String) -> String { stateRoot + "/pods/" + podID }
     var socketDir: String { stateRoot + "/s" }
@@ -15,6 +17,7 @@ struct ShimLauncher: Sendable {
     /// Starts the pod's shim and returns its address (`unix://…`) and pid.
     func start(podID: String) async throws(CRIError) -> (address: String, pid: Int32) {
         let arguments = ["start", "--id", podID, "--state-dir", stateDir(of: podID), "--socket-dir", socketDir]
+            + (execViaRuntime ? ["--exec-via-runtime"] : [])
         let result: CommandResult
         do {
             let binary = self.binary

@@ -14,7 +14,7 @@ import Glibc
 
 /// Every container and exec of the pod, and the one place their state changes.
 actor TaskRegistry {
-    private let shim: ShimContext
+    let shim: ShimContext
     private var records: [TaskKey: TaskRecord] = [:]
     private var ios: [TaskKey: ContainerIO] = [:]
     private var exits: [TaskKey: Latch] = [:]
@@ -25,6 +25,8 @@ actor TaskRegistry {
     private var oomWatches: [String: Task<ContainerMemoryWatch, Never>] = [:]
     /// Execs added without sync, waiting for Start.
     private var pendingExecs: [TaskKey: Corral_Shim_V1_ExecProcessRequest] = [:]
+    /// What each container's execs share, read at its first exec.
+    var execContainers: [String: DirectExec.Container] = [:]
 
     init(shim: ShimContext) {
         self.shim = shim
@@ -33,12 +35,12 @@ actor TaskRegistry {
     var all: [TaskRecord] { records.values.sorted { ($0.id, $0.execID) < ($1.id, $1.execID) } }
     var hasLiveTasks: Bool { records.values.contains { $0.status == .running || $0.status == .created } }
 
-    private func runtime(for binary: String) -> OCIRuntime {
+    func runtime(for binary: String) -> OCIRuntime {
         OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: shim.paths.stateDir + "/runtime",
                    waiter: { [reaper = shim.reaper] pid in await reaper.wait(for: pid) })
     }
 
-    private func taskDir(_ key: TaskKey) -> String {
+    func taskDir(_ key: TaskKey) -> String {
         shim.paths.stateDir + "/tasks/" + (key.execID.isEmpty ? key.id : key.id + "@" + key.execID)
     }
 
@@ -301,6 +303,7 @@ actor TaskRegistry {
         ios.removeValue(forKey: key)?.close()
         exits.removeValue(forKey: key)?.open()
         records.removeValue(forKey: key)
+        if key.execID.isEmpty { execContainers.removeValue(forKey: key.id) }
         FileSystem.removeTree(taskDir(key))
     }
 
@@ -427,7 +430,6 @@ actor TaskRegistry {
         var pipes: [FileDescriptor] = []
         do {
             try FileSystem.makeDirectories(dir, mode: 0o700)
-            try FileSystem.writeAtomically(dir + "/process.json", Array(request.spec))
             let out = try FileDescriptor.pipe()
             pipes += [out.read, out.write]
             let err = try FileDescriptor.pipe()
@@ -437,14 +439,10 @@ actor TaskRegistry {
             pipes = [out.write, err.write]
             let exited = Latch()
             exits[key] = exited
-            try await runtime(for: container.runtimeBinary).exec(
-                id: request.id, processSpec: dir + "/process.json", pidFile: dir + "/pid", consoleSocket: nil,
-                stdio: .init(stdin: nil, stdout: out.write, stderr: err.write), log: dir + "/runtime.log")
+            let pid = try await launchExec(key, in: container, spec: Array(request.spec),
+                                           stdio: .init(stdin: nil, stdout: out.write, stderr: err.write), terminal: false).pid
             pipes.forEach { $0.close() }
             pipes = []
-            guard let pid = Int32((try FileSystem.readText(dir + "/pid")).trimmingTrailingNewlines) else {
-                throw RPCError(.internal, "runtime wrote no pid for exec \(request.execID)")
-            }
             record.pid = pid
             record.status = .running
             record.startedAtWallNanos = Clock.wallNanos
@@ -513,20 +511,15 @@ actor TaskRegistry {
         }
         let dir = taskDir(key)
         let io = ContainerIO.exec(terminal: request.terminal)
-        var console: ConsoleSocket?
         // The process's copies: closed once the runtime has handed them over.
         var processEnds: [FileDescriptor] = []
         // The client's ends (FIFOs the shim copies from and to), until `attach` owns them.
         var clientStdin: FileDescriptor?
         var clientStdout: FileDescriptor?
         var pid: Int32 = 0
-        defer {
-            processEnds.forEach { $0.close() }
-            console?.close()
-        }
+        defer { processEnds.forEach { $0.close() } }
         do {
             try FileSystem.makeDirectories(dir, mode: 0o700)
-            try FileSystem.writeAtomically(dir + "/process.json", Array(request.spec))
             var stdio = Spawn.Stdio()
             if !request.stdinPath.isEmpty {
                 let fd = try StdioPath.openInput(request.stdinPath)
@@ -546,7 +539,6 @@ actor TaskRegistry {
                 if !request.stdoutPath.isEmpty {
                     clientStdout = try StdioPath.openOutput(request.stdoutPath, blocking: false)
                 }
-                console = try ConsoleSocket(path: shim.paths.consoleSocket(for: key.description))
             } else {
                 if !request.stdoutPath.isEmpty {
                     let fd = try StdioPath.openOutput(request.stdoutPath, blocking: true)
@@ -559,15 +551,11 @@ actor TaskRegistry {
                     stdio.stderr = fd
                 }
             }
-            try await runtime(for: container.runtimeBinary).exec(
-                id: key.id, processSpec: dir + "/process.json", pidFile: dir + "/pid", consoleSocket: console?.path,
-                stdio: stdio, log: dir + "/runtime.log")
-            guard let written = Int32((try FileSystem.readText(dir + "/pid")).trimmingTrailingNewlines) else {
-                throw RPCError(.internal, "runtime wrote no pid for exec \(key.execID)")
-            }
-            pid = written
-            if let console {
-                io.receiveTerminal(try console.receiveMaster(), stdin: clientStdin != nil)
+            let launched = try await launchExec(key, in: container, spec: Array(request.spec), stdio: stdio,
+                                                terminal: request.terminal)
+            pid = launched.pid
+            if let master = launched.terminal {
+                io.receiveTerminal(master, stdin: clientStdin != nil)
             }
             // Attached before the output starts, so the client misses none of it.
             let (stdin, stdout) = (clientStdin, clientStdout)
