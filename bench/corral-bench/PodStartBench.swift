@@ -18,6 +18,7 @@ enum PodStartBench {
             var pod = BenchPod(shimBinary: shim, root: root, id: "start-\(i)")
             try pod.startShim()
             do {
+                try await settle()
                 let started = Clock.monotonicNanos
                 try await pod.runSandbox(cniDir: cniDir)
                 sandboxTimes.append(Double(Clock.monotonicNanos - started) / 1e6)
@@ -34,6 +35,7 @@ enum PodStartBench {
                 mountTimes.append(Double(Clock.monotonicNanos - m0) / 1e6)
                 let runcRoot = root + "/runc"
                 let id = "bare-\(i)"
+                try await settle()
                 let t0 = Clock.monotonicNanos
                 _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "create", "--bundle", bundle, id])
                 _ = try Command.blockingRun("/usr/sbin/runc", ["--root", runcRoot, "start", id])
@@ -86,6 +88,15 @@ enum PodStartBench {
         print(String(format: "corral-shim start (spawn to serving, before the span above), median of %d: %.1f ms", count, spawn))
         print(String(format: "shim overhead above runc + CNI: %.1f ms; above runc + CNI + netns creation + rootfs mount: %.1f ms",
                      pod - runc - cni, pod - runc - cni - netns - mount))
+    }
+
+    /// Waits until cgroup migrations are cold again before a timed span. `runc create` moves the
+    /// container's init into its cgroups by pid, and on cgroup v1 the first such move waits for an
+    /// RCU grace period (10–20 ms here) unless another move ended within the last grace period or
+    /// so. Timed right after the pod's own container started, bare runc would get that move for
+    /// free while the pod paid it: both spans start cold instead.
+    static func settle() async throws {
+        try await Task.sleep(for: .milliseconds(300))
     }
 
     static func median(_ values: [Double]) -> Double {
