@@ -1,4 +1,5 @@
 import CorralSystem
+import ShimCgroups
 
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +22,7 @@ struct OCIRuntime: Sendable {
     /// `create`: the container's init process exists, stopped before the user's program.
     /// stdio goes to the container's process (not a terminal) or the console socket receives the pty.
     func create(id: String, bundle: String, pidFile: String, consoleSocket: String?, stdio: Spawn.Stdio) async throws(Failure) {
+        MigrationWarmUp.start()
         var arguments = ["create", "--bundle", bundle, "--pid-file", pidFile]
         if let consoleSocket { arguments += ["--console-socket", consoleSocket] }
         try await runAttached(arguments + [id], log: bundle + "/runtime.log", stdio: stdio)
@@ -41,6 +43,7 @@ struct OCIRuntime: Sendable {
     /// `exec --detach`: the process runs on once the runtime returns; its pid is in `pidFile`.
     func exec(id: String, processSpec: String, pidFile: String, consoleSocket: String?, stdio: Spawn.Stdio,
               log: String) async throws(Failure) {
+        MigrationWarmUp.start()
         var arguments = ["exec", "--detach", "--process", processSpec, "--pid-file", pidFile]
         if let consoleSocket { arguments += ["--console-socket", consoleSocket] }
         try await runAttached(arguments + [id], log: log, stdio: stdio)
