@@ -162,7 +162,7 @@ let package = Package(
 
         // bench/stream: exec round trips and port-forward throughput through a CRI streaming server.
         .executableTarget(name: "corral-stream-bench",
-                          dependencies: ["CRIAPI", "CRIGRPC", "CorralStreaming", "CZlib", "BenchSupport",
+                          dependencies: ["CRIAPI", "CRIGRPC", "CorralStreaming", "CZlib", "BenchSupport", "StreamingTestSupport",
                                          .product(name: "GRPCCore", package: "grpc-swift-2"),
                                          .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                          .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,5 @@
+import CorralStreaming
+import StreamingTestSupport
 import NIOCore
 import NIOPosix
 
@@ -28,7 +30,7 @@ final class SPDYClient: Sendable {
                                                                                    maximum: 1 << 20))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SPDYClientHandler(upgraded: upgraded, deflater: HeaderDeflater()))
+                    try channel.pipeline.syncOperations.addHandler(SPDYClientHandler(upgraded: upgraded, deflater: TestDeflate(dictionary: SPDYDictionary.bytes)))
                 }
             }
             .connect(host: host, port: port).get()

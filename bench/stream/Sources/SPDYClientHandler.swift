@@ -1,3 +1,4 @@
+import StreamingTestSupport
 import NIOCore
 
 /// What one stream received by the time the server finished it.
@@ -62,7 +63,7 @@ final class SPDYClientHandler: ChannelInboundHandler {
     }
 
     private let upgraded: EventLoopPromise<Int>
-    private let deflater: HeaderDeflater
+    private let deflater: TestDeflate
     private var awaitingHead = true
     private var pending: ByteBuffer?
     private var streams: [UInt32: Stream] = [:]
@@ -70,7 +71,7 @@ final class SPDYClientHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
 
     /// `upgraded` gets the status code of the server's answer to the upgrade request.
-    init(upgraded: EventLoopPromise<Int>, deflater: HeaderDeflater) {
+    init(upgraded: EventLoopPromise<Int>, deflater: TestDeflate) {
         self.upgraded = upgraded
         self.deflater = deflater
     }
@@ -190,7 +191,7 @@ final class SPDYClientHandler: ChannelInboundHandler {
         nextStreamID += 2
         let stream = Stream(loop: context.eventLoop, keep: keep, until: until)
         streams[id] = stream
-        let block = deflater.compress(SPDYFrames.headerBlock(headers))
+        let block = deflater.compress(SPDYTestClient.headerBlock(headers))
         context.writeAndFlush(wrapOutboundOut(SPDYFrames.synStream(id: id, compressedHeaders: block, fin: false,
                                                                    allocator: context.channel.allocator)), promise: nil)
         let (finished, reached) = (stream.finished.futureResult, stream.reached.futureResult)

@@ -6,16 +6,6 @@ enum SPDYFrames {
     static let synReply: UInt16 = 2
     static let rstStream: UInt16 = 3
 
-    /// A header block before compression: count, then length-prefixed lower-case names and values.
-    static func headerBlock(_ headers: [(String, String)]) -> [UInt8] {
-        var out = be32(UInt32(headers.count))
-        for (name, value) in headers {
-            out += be32(UInt32(name.utf8.count)) + Array(name.lowercased().utf8)
-            out += be32(UInt32(value.utf8.count)) + Array(value.utf8)
-        }
-        return out
-    }
-
     static func synStream(id: UInt32, compressedHeaders: [UInt8], fin: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         var frame = allocator.buffer(capacity: 18 + compressedHeaders.count)
         frame.writeBytes([0x80, 0x03, 0x00, UInt8(synStream), fin ? 1 : 0])
@@ -39,9 +29,5 @@ enum SPDYFrames {
 
     static func writeBE24(_ value: Int, to buffer: inout ByteBuffer) {
         buffer.writeBytes([UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)])
-    }
-
-    static func be32(_ v: UInt32) -> [UInt8] {
-        [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
     }
 }
