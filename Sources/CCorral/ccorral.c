@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -16,6 +17,8 @@
 int ccorral_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 int ccorral_set_pdeathsig(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
 int ccorral_set_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+int ccorral_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 size_t ccorral_unix_path_max(void) {
     struct sockaddr_un a;

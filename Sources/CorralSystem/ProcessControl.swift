@@ -30,6 +30,28 @@ public enum ProcessControl {
         return state != "Z" && state != "X"
     }
 
+    /// Waits up to `timeout` for `pid` (any process, not only a child) to stop running; whether
+    /// it did. Through a pidfd, which becomes readable the moment the process exits, rather
+    /// than by polling; by polling where pidfds are missing.
+    public static func waitUntilGone(_ pid: pid_t, timeout: Duration) async -> Bool {
+        let fd = ccorral_pidfd_open(pid)
+        guard fd >= 0 else {
+            let deadline = ContinuousClock.now + timeout
+            while isRunning(pid), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            return !isRunning(pid)
+        }
+        let milliseconds = Int32(clamping: timeout.nanoseconds / 1_000_000)
+        return await BlockingWork.run {
+            defer { close(fd) }
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while true {
+                let ready = poll(&entry, 1, milliseconds)
+                if ready < 0 && errno == EINTR { continue }
+                return ready > 0
+            }
+        }
+    }
+
     public static func signal(_ pid: pid_t, _ signal: Int32) throws(SystemError) {
         guard kill(pid, signal) == 0 else { throw SystemError("kill", "\(pid)") }
     }

@@ -20,6 +20,9 @@ int ccorral_set_send_timeout(int fd, int64_t milliseconds);
 int ccorral_pipe2_cloexec(int fds[2]);
 size_t ccorral_unix_path_max(void);
 
+// A pidfd (close-on-exec) for any process: readable once it has exited.
+int ccorral_pidfd_open(pid_t pid);
+
 // wait status
 int ccorral_wifexited(int status);
 int ccorral_wexitstatus(int status);

@@ -131,8 +131,6 @@ extension CRIService {
     func waitForShimExit(_ entry: SandboxEntry) async {
         let pid = entry.shimPID
         guard pid > 0 else { return }
-        for _ in 0..<50 where ProcessControl.isRunning(pid) {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        _ = await ProcessControl.waitUntilGone(pid, timeout: .seconds(1))
     }
 }
