@@ -278,7 +278,12 @@ actor TaskRegistry {
             } catch {
                 shim.log(.warning, "runtime delete of \(record.id): \(error)")
             }
-            if mountedRootfs.remove(record.id) != nil { Mounts.unmount(record.bundle + "/rootfs") }
+            if mountedRootfs.remove(record.id) != nil {
+                // Off the actor: an unmount waits for an RCU grace period after the mount lock is
+                // released, and the deletes of a pod's containers can share one.
+                let rootfs = record.bundle + "/rootfs"
+                await BlockingWork.run { Mounts.unmount(rootfs) }
+            }
             await oomWatches.removeValue(forKey: record.id)?.value.stop()
         }
         forget(record.key)
