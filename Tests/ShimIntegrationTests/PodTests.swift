@@ -78,6 +78,17 @@ struct PodTests {
             #expect(state.exitStatus == 137)
             // The exit was persisted before it was reported.
             #expect(FileSystem.exists(pod.stateDir + "/tasks/victim/exit.json"))
+            // Its runtime record and rootfs go as it exits (as containerd deletes a task then),
+            // not at Delete: the runtime's own list soon no longer names it.
+            let runtimeRecord = pod.stateDir + "/runtime/victim"
+            let released = ContinuousClock.now + .seconds(10)
+            while FileSystem.exists(runtimeRecord) || Mounts.isMountPoint(pod.root + "/bundles/victim/rootfs"),
+                  ContinuousClock.now < released {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(!FileSystem.exists(runtimeRecord))
+            #expect(!Mounts.isMountPoint(pod.root + "/bundles/victim/rootfs"))
+            #expect(try await pod.client.call(TaskMethods.pids, .with { $0.id = "victim" }).processes.isEmpty)
             // Kill of an exited task succeeds; delete returns the exit.
             _ = try await pod.client.call(TaskMethods.kill, .with { $0.id = "victim"; $0.signal = UInt32(SIGKILL) })
             let deleted = try await pod.client.call(TaskMethods.delete, .with { $0.id = "victim" })
