@@ -32,11 +32,11 @@ struct DirectExecTests {
     /// A non-root process with a few capabilities (one ambient), groups, limits, umask, cwd and
     /// no HOME in its environment.
     static let process = #"""
-        {"args":["sh","-c","grep -E '^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)' /proc/self/status; echo cwd=$(pwd) home=$HOME umask=$(umask) nofile=$(ulimit -n) oom=$(cat /proc/self/oom_score_adj) session=$(awk '{print ($1==$6) ? \"leader\" : \"member\"}' /proc/$$/stat); mkdir /tmp/denied 2>&1; echo stdout owner $(stat -L -c '%u %g' /proc/self/fd/1); for ns in ipc uts net pid mnt cgroup; do echo ns $ns $(readlink /proc/self/ns/$ns); done; sed 's/^/cgroup /' /proc/self/cgroup"],
+        {"args":["sh","-c","grep -E '^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)' /proc/self/status; echo cwd=$(pwd) home=$HOME umask=$(umask) nofile=$(ulimit -n) core=$(ulimit -c) oom=$(cat /proc/self/oom_score_adj) session=$(awk '{print ($1==$6) ? \"leader\" : \"member\"}' /proc/$$/stat); mkdir /tmp/denied 2>&1; echo stdout owner $(stat -L -c '%u %g' /proc/self/fd/1); for ns in ipc uts net pid mnt cgroup; do echo ns $ns $(readlink /proc/self/ns/$ns); done; sed 's/^/cgroup /' /proc/self/cgroup"],
          "cwd":"/tmp","env":["PATH=/bin"],"user":{"uid":1000,"gid":1000,"additionalGids":[10,20],"umask":23},
          "capabilities":{"bounding":["CAP_KILL","CAP_NET_RAW","CAP_CHOWN"],"effective":["CAP_KILL","CAP_NET_RAW"],
            "permitted":["CAP_KILL","CAP_NET_RAW"],"inheritable":["CAP_NET_RAW"],"ambient":["CAP_NET_RAW"]},
-         "rlimits":[{"type":"RLIMIT_NOFILE","hard":2000,"soft":1000}],"noNewPrivileges":true,"oomScoreAdj":500,
+         "rlimits":[{"type":"RLIMIT_NOFILE","hard":2000,"soft":1000},{"type":"RLIMIT_CORE","hard":18446744073709551615,"soft":18446744073709551615}],"noNewPrivileges":true,"oomScoreAdj":500,
          "terminal":false}
         """#
 
@@ -95,7 +95,7 @@ struct DirectExecTests {
         #expect(direct.contains("Seccomp:\t2"))
         #expect(direct.contains("CapAmb:\t0000000000002000"))
         #expect(direct.contains("CapBnd:\t0000000000002021"))
-        #expect(direct.contains("cwd=/tmp home=/ umask=0027 nofile=1000 oom=500 session=leader"))
+        #expect(direct.contains("cwd=/tmp home=/ umask=0027 nofile=1000 core=unlimited oom=500 session=leader"))
         #expect(direct.contains("Permission denied"))  // mkdir, refused by the container's filter
         #expect(direct.contains("stdout owner 1000 "))  // stdout handed to the user, as runc does
     }

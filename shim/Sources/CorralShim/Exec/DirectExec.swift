@@ -105,11 +105,11 @@ struct DirectExec: Sendable {
         plan.noNewPrivileges = process["noNewPrivileges"]?.bool ?? false
         plan.oomScoreAdj = process["oomScoreAdj"]?.int64.map { Int32(clamping: $0) }
         for limit in process["rlimits"]?.array ?? [] {
-            guard let type = limit["type"]?.string, let resource = ProcessNames.resourceLimits[type] else {
-                return (nil, "the process sets a resource limit the shim does not know")
+            guard let type = limit["type"]?.string, let resource = ProcessNames.resourceLimits[type],
+                  let soft = Self.limitValue(limit["soft"]), let hard = Self.limitValue(limit["hard"]) else {
+                return (nil, "the process sets a resource limit the shim cannot read")
             }
-            plan.resourceLimits.append(.init(resource: resource, soft: UInt64(bitPattern: limit["soft"]?.int64 ?? 0),
-                                             hard: UInt64(bitPattern: limit["hard"]?.int64 ?? 0)))
+            plan.resourceLimits.append(.init(resource: resource, soft: soft, hard: hard))
         }
         let last = lastCapability
         let capabilities = process["capabilities"]
@@ -151,6 +151,14 @@ struct DirectExec: Sendable {
             throw error
         }
         return (plan, nil)
+    }
+
+    /// A limit as JSON carries it: RLIM_INFINITY (2^64 - 1) is beyond an Int64 and arrives as a
+    /// double, which must not turn into 0.
+    static func limitValue(_ value: JSONValue?) -> UInt64? {
+        if let exact = value?.int64, exact >= 0 { return UInt64(exact) }
+        if let number = value?.double, number >= 9.2e18 { return UInt64.max }
+        return nil
     }
 
     private static func inode(_ path: String) -> UInt64? {
