@@ -13,6 +13,9 @@ struct SeccompProgramTests {
         // Whole sock_filter instructions, and more than a handful: one check per allowed syscall.
         #expect(program.count % 8 == 0)
         #expect(program.count / 8 > 300)
+        // The same profile again comes from the cache, as the same bytes.
+        #expect(try SeccompProgram.compiled(seccomp) == program)
+        #expect(try SeccompProgram.compiled(seccomp) == program)
     }
 
     @Test func conditionsOnOneArgumentAreEitherNotBoth() throws {
@@ -37,3 +40,4 @@ struct SeccompProgramTests {
         #expect(throws: SeccompProgram.Unsupported.self) { try SeccompProgram.compile(architecture) }
     }
 }
+

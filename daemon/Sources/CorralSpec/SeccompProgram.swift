@@ -1,6 +1,7 @@
 import CSeccomp
 import CorralSystem
 import OCISpec
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +12,22 @@ import Glibc
 public enum SeccompProgram {
     public struct Unsupported: Error, CustomStringConvertible {
         public let description: String
+    }
+
+    /// Compiling the default profile takes libseccomp about 13 ms, on every CreateContainer of a
+    /// node where kubelet defaults to RuntimeDefault; the few profiles a node uses are kept.
+    private static let cache = Mutex<[(profile: LinuxSeccomp, program: [UInt8])]>([])
+    private static let cacheSize = 16
+
+    /// `compile`, from the cache when the same profile was compiled before.
+    public static func compiled(_ profile: LinuxSeccomp) throws(Unsupported) -> [UInt8] {
+        if let known = cache.withLock({ $0.first { $0.profile == profile }?.program }) { return known }
+        let program = try compile(profile)
+        cache.withLock {
+            $0.insert((profile, program), at: 0)
+            if $0.count > cacheSize { $0.removeLast() }
+        }
+        return program
     }
 
     /// The BPF instructions (struct sock_filter, 8 bytes each).

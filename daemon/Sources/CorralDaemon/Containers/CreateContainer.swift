@@ -99,7 +99,7 @@ extension CRIService {
             if let seccomp = spec.linux?.seccomp {
                 // Without it the shim leaves the container's execs to the runtime, which compiles its own.
                 do {
-                    try FileSystem.writeAtomically(bundle + "/seccomp.bpf", try SeccompProgram.compile(seccomp), mode: 0o600)
+                    try FileSystem.writeAtomically(bundle + "/seccomp.bpf", try SeccompProgram.compiled(seccomp), mode: 0o600)
                 } catch let error as SeccompProgram.Unsupported {
                     logger.debug("no compiled seccomp filter for \(bundle): \(error)")
                 }
