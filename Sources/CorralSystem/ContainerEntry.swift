@@ -87,17 +87,19 @@ public enum ContainerEntry {
 
         public let stage: Stage
         public let errno: Int32
-        public let plan: Plan
+        /// What the messages name: the program, the working directory, the time allowed.
+        let program: String
+        let cwd: String
+        let timeout: Duration
 
         /// In the words runc uses for the same failures, which is what kubelet users search for.
         public var description: String {
             let reason = String(cString: strerror(errno))
-            let name = plan.arguments.first ?? ""
             switch stage {
-            case .lookup: return "exec: \"\(name)\": executable file not found in $PATH"
-            case .execve: return "exec \(name): \(reason)"
-            case .cwd: return "chdir to cwd (\"\(plan.cwd)\") set in config.json failed: \(reason)"
-            case .timeout: return "the process did not start within \(plan.timeout)"
+            case .lookup: return "exec: \"\(program)\": executable file not found in $PATH"
+            case .execve: return "exec \(program): \(reason)"
+            case .cwd: return "chdir to cwd (\"\(cwd)\") set in config.json failed: \(reason)"
+            case .timeout: return "the process did not start within \(timeout)"
             default: return "\(stage): \(reason)"
             }
         }
@@ -151,7 +153,8 @@ public enum ContainerEntry {
         var failure = ccorral_exec_failure()
         guard ccorral_exec_in_container(&c, &helper, &pid, &failure) == 0 else {
             let stage = Failure.Stage(rawValue: failure.stage) ?? .fork
-            return (helper, .failure(Failure(stage: stage, errno: failure.error, plan: plan)))
+            return (helper, .failure(Failure(stage: stage, errno: failure.error, program: plan.arguments.first ?? "",
+                                             cwd: plan.cwd, timeout: plan.timeout)))
         }
         return (helper, .success(pid))
     }
