@@ -1,7 +1,8 @@
+import BenchSupport
 import Foundation
 
 /// One run against one endpoint: what `--json` writes and `compare` reads.
-struct BenchReport: Codable, Sendable {
+struct BenchReport: JSONReport, Sendable {
     struct Entry: Codable, Sendable {
         var metric: Metric
         var summary: LatencySummary
@@ -32,19 +33,5 @@ struct BenchReport: Codable, Sendable {
 
     func entry(_ metric: Metric) -> Entry? {
         entries.first { $0.metric == metric }
-    }
-
-    func write(to path: String) throws {
-        try encoded().write(to: URL(fileURLWithPath: path))
-    }
-
-    func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
-
-    static func read(from path: String) throws -> BenchReport {
-        try JSONDecoder().decode(BenchReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

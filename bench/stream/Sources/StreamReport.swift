@@ -1,7 +1,8 @@
+import BenchSupport
 import Foundation
 
 /// One run against one endpoint: what `--json` writes and `compare` reads.
-struct StreamReport: Codable, Sendable {
+struct StreamReport: JSONReport, Sendable {
     var name: String
     var endpoint: String
     var runtime: String
@@ -25,20 +26,6 @@ struct StreamReport: Codable, Sendable {
         guard !sorted.isEmpty else { return 0 }
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-
-    func write(to path: String) throws {
-        try encoded().write(to: URL(fileURLWithPath: path))
-    }
-
-    func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
-
-    static func read(from path: String) throws -> StreamReport {
-        try JSONDecoder().decode(StreamReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     /// The run on its own, for the terminal.
