@@ -12,17 +12,10 @@ enum SeccompChoice: Equatable {
     init(_ context: Runtime_V1_LinuxContainerSecurityContext) throws(SpecError) {
         let field = "linux.security_context.seccomp"
         if context.hasSeccomp {
-            let profile = context.seccomp
-            if profile.profileType != .localhost && !profile.localhostRef.isEmpty {
-                throw .invalidArgument("\(field).localhost_ref \(quoted(profile.localhostRef)): set for a profile type other than Localhost")
-            }
-            switch profile.profileType {
+            switch try TypedProfile(context.seccomp, field: field) {
             case .unconfined: self = .unconfined
             case .runtimeDefault: self = .runtimeDefault
-            case .localhost:
-                self = .localhost(try Self.path(profile.localhostRef, field: "\(field).localhost_ref"))
-            case .UNRECOGNIZED(let value):
-                throw .invalidArgument("\(field).profile_type: unknown value \(value)")
+            case .localhost(let reference): self = .localhost(try Self.path(reference, field: "\(field).localhost_ref"))
             }
             return
         }
@@ -59,19 +52,13 @@ enum AppArmorChoice: Equatable {
     init(_ context: Runtime_V1_LinuxContainerSecurityContext) throws(SpecError) {
         let field = "linux.security_context.apparmor"
         if context.hasApparmor {
-            let profile = context.apparmor
-            if profile.profileType != .localhost && !profile.localhostRef.isEmpty {
-                throw .invalidArgument("\(field).localhost_ref \(quoted(profile.localhostRef)): set for a profile type other than Localhost")
-            }
-            switch profile.profileType {
+            switch try TypedProfile(context.apparmor, field: field) {
             case .unconfined: self = .unconfined
             case .runtimeDefault: self = .runtimeDefault
-            case .localhost:
-                let name = Self.trimmed(profile.localhostRef)
+            case .localhost(let reference):
+                let name = Self.trimmed(reference)
                 guard !name.isEmpty else { throw .invalidArgument("\(field).localhost_ref: empty with profile type Localhost") }
                 self = .localhost(name)
-            case .UNRECOGNIZED(let value):
-                throw .invalidArgument("\(field).profile_type: unknown value \(value)")
             }
             return
         }
@@ -89,5 +76,25 @@ enum AppArmorChoice: Equatable {
 
     private static func trimmed(_ reference: String) -> String {
         reference.hasPrefix("localhost/") ? String(reference.dropFirst("localhost/".count)) : reference
+    }
+}
+
+/// A typed SecurityProfile field (seccomp or apparmor), checked the same way for both:
+/// localhost_ref belongs to Localhost only, and an unknown type is refused.
+private enum TypedProfile {
+    case unconfined
+    case runtimeDefault
+    case localhost(String)
+
+    init(_ profile: Runtime_V1_SecurityProfile, field: String) throws(SpecError) {
+        if profile.profileType != .localhost && !profile.localhostRef.isEmpty {
+            throw .invalidArgument("\(field).localhost_ref \(quoted(profile.localhostRef)): set for a profile type other than Localhost")
+        }
+        switch profile.profileType {
+        case .unconfined: self = .unconfined
+        case .runtimeDefault: self = .runtimeDefault
+        case .localhost: self = .localhost(profile.localhostRef)
+        case .UNRECOGNIZED(let value): throw .invalidArgument("\(field).profile_type: unknown value \(value)")
+        }
     }
 }
