@@ -45,15 +45,7 @@ extension CRIService {
                 }
             }
         }
-        // One stuck shim costs its own containers their stats, not everyone's.
-        let all = await withTaskGroup(of: Runtime_V1_ContainerStats?.self) { group in
-            for container in containers {
-                group.addTask { try? await self.stats(of: container) }
-            }
-            var collected: [Runtime_V1_ContainerStats] = []
-            for await stats in group { if let stats { collected.append(stats) } }
-            return collected
-        }
+        let all = await concurrentStats(of: containers) { try await self.stats(of: $0) }
         return .with { $0.stats = all.sorted { $0.attributes.id < $1.attributes.id } }
     }
 

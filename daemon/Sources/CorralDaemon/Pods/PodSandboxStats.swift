@@ -20,14 +20,7 @@ extension CRIService {
                 sandboxes.removeAll { sandbox in selector.contains { sandbox.config.labels[$0.key] != $0.value } }
             }
         }
-        let all = await withTaskGroup(of: Runtime_V1_PodSandboxStats?.self) { group in
-            for sandbox in sandboxes {
-                group.addTask { try? await self.stats(of: sandbox) }
-            }
-            var collected: [Runtime_V1_PodSandboxStats] = []
-            for await stats in group { if let stats { collected.append(stats) } }
-            return collected
-        }
+        let all = await concurrentStats(of: sandboxes) { try await self.stats(of: $0) }
         return .with { $0.stats = all.sorted { $0.attributes.id < $1.attributes.id } }
     }
 
