@@ -215,6 +215,38 @@ struct CNIProtocolTests {
         #expect(calls[0].stdin["name"]?.string == "cni-loopback")
     }
 
+    @Test func setUpBringsUpLoopbackAndTheList() async throws {
+        let fakes = try fakes()
+        defer { fakes.remove() }
+        try fakes.install("loopback")
+        try fakes.answer("fake-b", "ADD", stdout: firstResult)
+        let result = try await CNIClient(binDirectories: fakes.binDirectories).setUp(network: network(), pod: pod)
+        #expect(result.ips.map(\.cidr) == ["10.9.0.2/24"])
+        // Loopback runs beside the list, so only the list's own order is fixed.
+        let calls = try fakes.calls().map { "\($0.command) \($0.type)" }
+        #expect(Set(calls) == ["ADD loopback", "ADD fake-a", "ADD fake-b"])
+        #expect(calls.filter { $0 != "ADD loopback" } == ["ADD fake-a", "ADD fake-b"])
+    }
+
+    @Test func aFailedLoopbackDeletesTheListItWasSetUpBeside() async throws {
+        let fakes = try fakes()
+        defer { fakes.remove() }
+        try fakes.install("loopback")
+        try fakes.answer("loopback", "ADD", stdout: #"{"code":999,"msg":"lo is gone"}"#, exit: 1)
+        try fakes.answer("fake-b", "ADD", stdout: firstResult)
+        let error = await #expect(throws: CNIError.self) {
+            try await CNIClient(binDirectories: fakes.binDirectories).setUp(network: network(), pod: pod)
+        }
+        #expect(error?.message == "lo is gone")
+        #expect(error?.plugin == "loopback")
+        // The failed loopback ADD deleted itself; the list is deleted with the result it had.
+        let calls = try fakes.calls()
+        let deletes = calls.filter { $0.command == "DEL" }
+        #expect(deletes.filter { $0.type != "loopback" }.map(\.type) == ["fake-b", "fake-a"])
+        #expect(deletes.contains { $0.type == "loopback" })
+        #expect(deletes.first { $0.type == "fake-b" }?.stdin["prevResult"]?["ips"] != nil)
+    }
+
     @Test func theGivenWaiterCollectsEveryPlugin() async throws {
         let fakes = try fakes()
         defer { fakes.remove() }

@@ -101,10 +101,22 @@ public struct CNIClient: Sendable {
         try await delete(network: .loopback, pod: loopback, result: nil)
     }
 
-    /// The pod's whole network, in go-cni's order: loopback, then the network list.
+    /// The pod's whole network: loopback and the network list at the same time, as go-cni's
+    /// Setup attaches its networks (they touch different interfaces), which takes a plugin's
+    /// start-up off a pod's start. If loopback fails, the network list is deleted again before
+    /// the failure is thrown; a failed list has deleted itself. `lo` left up in a namespace
+    /// the failed sandbox releases needs no undoing.
     public func setUp(network: CNINetworkList, pod: CNIPodNetwork) async throws(CNIError) -> CNIResult {
-        try await setUpLoopback(pod: pod)
-        return try await add(network: network, pod: pod)
+        async let loopbackFailure: CNIError? = {
+            do throws(CNIError) { try await setUpLoopback(pod: pod); return nil } catch { return error }
+        }()
+        let result: Result<CNIResult, CNIError>
+        do throws(CNIError) { result = .success(try await add(network: network, pod: pod)) } catch { result = .failure(error) }
+        guard var failure = await loopbackFailure else { return try result.get() }
+        if case .success(let added) = result {
+            do { try await delete(network: network, pod: pod, result: added) } catch { failure.cleanupFailure = error.description }
+        }
+        throw failure
     }
 
     /// Undoes `setUp`. Both parts run even if the first fails; the first failure is thrown.
