@@ -95,11 +95,13 @@ extension CRIService {
             try FileSystem.makeDirectories(bundle + "/rootfs", mode: 0o711)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            try FileSystem.writeAtomically(bundle + "/config.json", Array(try encoder.encode(spec)), mode: 0o600)
+            try FileSystem.writeAtomically(bundle + "/config.json", Array(try encoder.encode(spec)), mode: 0o600,
+                                          durable: false)
             if let seccomp = spec.linux?.seccomp {
                 // Without it the shim leaves the container's execs to the runtime, which compiles its own.
                 do {
-                    try FileSystem.writeAtomically(bundle + "/seccomp.bpf", try SeccompProgram.compiled(seccomp), mode: 0o600)
+                    try FileSystem.writeAtomically(bundle + "/seccomp.bpf", try SeccompProgram.compiled(seccomp), mode: 0o600,
+                                              durable: false)
                 } catch let error as SeccompProgram.Unsupported {
                     logger.debug("no compiled seccomp filter for \(bundle): \(error)")
                 }

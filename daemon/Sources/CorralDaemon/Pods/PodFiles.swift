@@ -5,6 +5,7 @@ import Foundation
 
 /// The files a pod's containers share, kept by the daemon in `<state>/sandboxes/<id>`:
 /// hostname, hosts, resolv.conf, and a tmpfs for /dev/shm when the pod has its own IPC.
+/// Runtime state, as the pod is: written atomically but not durably (no fsync).
 struct PodFiles: Sendable {
     let directory: String
 
@@ -23,17 +24,17 @@ struct PodFiles: Sendable {
     func create(config: Runtime_V1_PodSandboxConfig, hostname name: String) throws(CRIError) {
         do {
             try FileSystem.makeDirectories(directory, mode: 0o711)
-            try FileSystem.writeAtomically(hostname, Array((name + "\n").utf8))
+            try FileSystem.writeAtomically(hostname, Array((name + "\n").utf8), durable: false)
             let hostNetwork = config.linux.securityContext.namespaceOptions.network == .node
             if hostNetwork, let host = try? FileSystem.readFile("/etc/hosts") {
-                try FileSystem.writeAtomically(hosts, host)
+                try FileSystem.writeAtomically(hosts, host, durable: false)
             } else {
-                try FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: []).utf8))
+                try FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: []).utf8), durable: false)
             }
             if let text = PodFilesContent.resolvConf(config.dnsConfig) {
-                try FileSystem.writeAtomically(resolvConf, Array(text.utf8))
+                try FileSystem.writeAtomically(resolvConf, Array(text.utf8), durable: false)
             } else {
-                try FileSystem.writeAtomically(resolvConf, (try? FileSystem.readFile("/etc/resolv.conf")) ?? [])
+                try FileSystem.writeAtomically(resolvConf, (try? FileSystem.readFile("/etc/resolv.conf")) ?? [], durable: false)
             }
             if config.linux.securityContext.namespaceOptions.ipc != .node {
                 try FileSystem.makeDirectories(shm, mode: 0o1777)
@@ -48,7 +49,7 @@ struct PodFiles: Sendable {
 
     /// Adds the pod's own addresses once CNI gave them (not for host network: that copied the host's).
     func recordAddresses(hostname name: String, ips: [String]) {
-        try? FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: ips).utf8))
+        try? FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: ips).utf8), durable: false)
     }
 
     func unmountShm() {
