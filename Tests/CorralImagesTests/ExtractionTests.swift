@@ -1,6 +1,7 @@
 @testable import CorralImages
 import CorralSystem
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

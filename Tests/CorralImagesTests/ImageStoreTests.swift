@@ -3,6 +3,7 @@ import CorralSystem
 import Logging
 import OCISpec
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

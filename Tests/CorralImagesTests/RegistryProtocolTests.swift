@@ -2,6 +2,7 @@
 import CorralSystem
 import OCISpec
 import Testing
+import TestSupport
 
 /// The parts of the distribution protocol a real registry won't show on demand, against a
 /// fake one: token auth, schema 1, failures, stalls, corrupt blobs, shared downloads.

@@ -2,6 +2,7 @@
 import CorralSystem
 import OCISpec
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

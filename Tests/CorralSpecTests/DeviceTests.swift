@@ -2,6 +2,7 @@ import CorralSpec
 import CRIAPI
 import OCISpec
 import Testing
+import TestSupport
 
 @Suite("Devices from the request")
 struct DeviceTests {

@@ -2,6 +2,7 @@ import CorralSpec
 import CRIAPI
 import OCISpec
 import Testing
+import TestSupport
 
 @Suite("Mounts: defaults, pod files, request binds, propagation")
 struct MountTests {

@@ -3,6 +3,7 @@ import CRIAPI
 import Foundation
 import OCISpec
 import Testing
+import TestSupport
 
 /// The generated spec run by the real runc: the proof that runc accepts what we write.
 @Suite("runc runs generated specs", .serialized, .enabled(if: RuncBundle.available, "needs root, runc and /bin/busybox"))

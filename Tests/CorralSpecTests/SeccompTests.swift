@@ -2,6 +2,7 @@ import CorralSpec
 import CRIAPI
 import OCISpec
 import Testing
+import TestSupport
 
 @Suite("Seccomp: RuntimeDefault, Unconfined, Localhost, deprecated strings")
 struct SeccompTests {

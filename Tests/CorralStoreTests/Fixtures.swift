@@ -1,18 +1,9 @@
 import CorralStore
 import Foundation
+import TestSupport
 
-/// A fresh directory per test, removed when the test is done with it.
-struct TemporaryDirectory: ~Copyable {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.path + "/corral-store-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
+extension TemporaryDirectory {
     var database: String { path + "/meta.db" }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 func hexID(_ n: Int) -> String {

@@ -1,6 +1,7 @@
 @testable import CorralStore
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("metadata store")
 struct MetadataStoreTests {

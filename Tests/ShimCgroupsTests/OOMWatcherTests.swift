@@ -1,6 +1,7 @@
 import CorralSystem
 import ShimCgroups
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

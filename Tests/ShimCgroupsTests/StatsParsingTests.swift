@@ -1,5 +1,6 @@
 import ShimCgroups
 import Testing
+import TestSupport
 
 /// Stats and OOM counts from files fabricated in the shape each version writes them.
 @Suite("cgroup stats from fabricated files")

@@ -1,6 +1,7 @@
 import CorralSystem
 import Dispatch
 import Synchronization
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -37,19 +38,13 @@ func overwrite(_ path: String, _ text: String) throws {
     try fd.writeAll(text)
 }
 
-/// A fresh directory under /tmp for fabricated cgroup files.
-final class TemporaryDirectory {
-    let path = "/tmp/corral-cgtest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-
-    init() throws { try FileSystem.makeDirectories(path, mode: 0o755) }
-
-    /// Creates `relative` (and its directory) holding `text`.
+extension TemporaryDirectory {
+    /// Creates `relative` (and its directory) holding `text`, written in place as the kernel
+    /// updates a cgroup file (a watcher sees a modification, not a new file).
     func file(_ relative: String, _ text: String) throws {
         try FileSystem.makeDirectories(FileSystem.parent(of: path + "/" + relative), mode: 0o755)
         try overwrite(path + "/" + relative, text)
     }
-
-    deinit { FileSystem.removeTree(path) }
 }
 
 /// Descriptors of `kind` ("anon_inode:[eventfd]", "anon_inode:inotify") this process holds.

@@ -1,21 +1,10 @@
 import CorralSystem
 import Foundation
 import ShimIO
+import TestSupport
 
-/// A directory of its own per test, removed by `cleanUp()`.
-struct TempDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "corral-shimio-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
+extension TemporaryDirectory {
     func file(_ name: String) -> String { path + "/" + name }
-
-    func cleanUp() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
 }
 
 /// One parsed line of a CRI log file.

@@ -3,12 +3,13 @@ import Foundation
 import Synchronization
 import Testing
 import ShimIO
+import TestSupport
 
 @Suite("log pump", .timeLimit(.minutes(1)))
 struct LogPumpTests {
     @Test func childProcessOutputIsLoggedBeforeCompletion() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let stdout = try FileDescriptor.pipe()
         let stderr = try FileDescriptor.pipe()
@@ -45,8 +46,8 @@ struct LogPumpTests {
     }
 
     @Test func largeOutputThroughAPipeArrivesWhole() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let pipe = try FileDescriptor.pipe()
         let (ended, signal) = AsyncStream.makeStream(of: Void.self)
@@ -71,8 +72,8 @@ struct LogPumpTests {
     }
 
     @Test func cancelledPumpCompletesWithoutEndOfFile() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let pipe = try FileDescriptor.pipe()
         defer { pipe.write.close() }
@@ -89,8 +90,8 @@ struct LogPumpTests {
 extension LogPumpTests {
     /// A shim lives as long as its pod, so a pump must not outlive its stream.
     @Test func finishedPumpIsReleased() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let pipe = try FileDescriptor.pipe()
         let (ended, signal) = AsyncStream.makeStream(of: Void.self)
@@ -114,8 +115,8 @@ extension LogPumpTests {
     /// A tty container writes through a pty: the line discipline turns "\n" into "\r\n", and the
     /// master reads EIO, not end of file, once the container's side is closed.
     @Test func ptyOutputIsLoggedAsStdoutLines() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let master = try FileDescriptor.open("/dev/ptmx", O_RDWR | O_NOCTTY)
         var unlock: Int32 = 0

@@ -1,12 +1,13 @@
 import CorralSystem
 import Testing
 import ShimIO
+import TestSupport
 
 @Suite("long lines")
 struct LongLineTests {
     @Test func fortyKiBLineBecomesTwoPartialsAndAFull() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let line = (0..<40 * 1024).map { UInt8(ascii: "a") + UInt8($0 % 26) }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write(line + [UInt8(ascii: "\n")], stream: .stdout)
@@ -77,8 +78,8 @@ struct LongLineTests {
     }
 
     private func records(of chunks: [[UInt8]], maxLength: Int) throws -> [CRIRecord]? {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"), maxLineLength: maxLength)
         for chunk in chunks { try writer.write(chunk, stream: .stdout) }
         try writer.finish(.stdout)

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 import ShimIO
+import TestSupport
 
 /// Outlets: what a pump copies besides the log, for attached clients and a process's stdin.
 @Suite("pump outlets", .timeLimit(.minutes(1)))
@@ -28,8 +29,8 @@ struct OutletTests {
     }
 
     @Test func aHoldingOutletGetsEverythingFromASlowReaderAndTheLogToo() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let source = try FileDescriptor.pipe()
         let sink = try FileDescriptor.pipe()
@@ -54,8 +55,8 @@ struct OutletTests {
     }
 
     @Test func aDroppingOutletThatFallsBehindIsDroppedWhileTheLogGetsEverything() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         let source = try FileDescriptor.pipe()
         let sink = try FileDescriptor.pipe()  // never read

@@ -2,12 +2,13 @@ import CorralSystem
 import Foundation
 import Testing
 import ShimIO
+import TestSupport
 
 @Suite("CRI record format")
 struct RecordFormatTests {
     @Test func recordsCarryTimestampStreamAndTag() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write("hello world\n")
         try writer.write("oops\n", stream: .stderr)
@@ -25,8 +26,8 @@ struct RecordFormatTests {
     }
 
     @Test func timestampsAreRecent() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let before = RFC3339.now
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write("x\n")
@@ -38,8 +39,8 @@ struct RecordFormatTests {
     }
 
     @Test func appendsToAnExistingFileCreatedWithMode0640() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let path = dir.file("c.log")
         let first = try CRILogWriter(path: path)
         try first.write("one\n")
@@ -57,16 +58,16 @@ struct RecordFormatTests {
     }
 
     @Test func missingDirectoryIsAnError() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         #expect(throws: SystemError("open", dir.file("nope/c.log"), errno: ENOENT)) {
             try CRILogWriter(path: dir.file("nope/c.log"))
         }
     }
 
     @Test func textWaitsForItsNewline() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write("hel")
         #expect(try LogFile.records(dir.file("c.log")) == [])
@@ -79,8 +80,8 @@ struct RecordFormatTests {
     }
 
     @Test func emptyLinesAreEmptyFullRecords() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write("\n\na\n\n")
         writer.close()
@@ -90,8 +91,8 @@ struct RecordFormatTests {
     }
 
     @Test func streamsKeepTheirOwnPartialLines() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write("out-a")
         try writer.write("err-a", stream: .stderr)
@@ -105,8 +106,8 @@ struct RecordFormatTests {
     }
 
     @Test func endOfStreamWritesTheUnfinishedLineAsPartial() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write("done\nno newline")
         try writer.write("still open", stream: .stderr)
@@ -121,8 +122,8 @@ struct RecordFormatTests {
     }
 
     @Test func carriageReturnBeforeNewlineIsDroppedLikeContainerd() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         try writer.write("dos\r\n")
         try writer.write("split\r")
@@ -140,8 +141,8 @@ struct RecordFormatTests {
     }
 
     @Test func writesAfterCloseFail() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"))
         writer.close()
         writer.close()
@@ -151,8 +152,8 @@ struct RecordFormatTests {
     }
 
     @Test func concurrentStreamsNeverInterleaveWithinARecord() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let writer = try CRILogWriter(path: dir.file("c.log"), maxLineLength: 300)
         let streams: [LogStream] = [.stdout, .stderr]
         let expected = streams.map { stream in

@@ -2,12 +2,13 @@ import CorralSystem
 import Foundation
 import Testing
 import ShimIO
+import TestSupport
 
 @Suite("log rotation", .timeLimit(.minutes(1)))
 struct RotationTests {
     @Test func recordsBeforeReopenStayInTheRenamedFile() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let path = dir.file("0.log")
         let writer = try CRILogWriter(path: path)
         try writer.write("one\ntwo\n")
@@ -26,8 +27,8 @@ struct RotationTests {
     }
 
     @Test func unfinishedLineIsWrittenWholeToTheNewFile() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let path = dir.file("0.log")
         let writer = try CRILogWriter(path: path)
         try writer.write("whole\nhalf a ")
@@ -40,8 +41,8 @@ struct RotationTests {
     }
 
     @Test func failedReopenKeepsWritingToTheOldFile() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         try FileManager.default.createDirectory(atPath: dir.file("pod"), withIntermediateDirectories: false)
         let writer = try CRILogWriter(path: dir.file("pod/0.log"))
         try writer.write("before\n")
@@ -55,8 +56,8 @@ struct RotationTests {
     /// Rotation while a pump is logging: whatever moment the reopen falls on, the old file ends
     /// where the new one begins and no line is lost or doubled.
     @Test func rotationDuringAPumpLosesNothing() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
+        let dir = try TemporaryDirectory("shimio")
+        defer { dir.remove() }
         let path = dir.file("0.log")
         let writer = try CRILogWriter(path: path)
         let pipe = try FileDescriptor.pipe()

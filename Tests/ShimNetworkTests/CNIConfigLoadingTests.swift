@@ -2,6 +2,7 @@ import CorralJSON
 import CorralSystem
 import ShimNetwork
 import Testing
+import TestSupport
 
 @Suite("CNI configuration loading")
 struct CNIConfigLoadingTests {

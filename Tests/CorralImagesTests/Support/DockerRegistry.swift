@@ -1,4 +1,5 @@
 import CorralSystem
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 @testable import CorralImages
 import CorralSystem
 import Logging
+import TestSupport
 
 /// Unpacks a crafted layer into `<sandbox>/layer`, so a test can check nothing landed beside it.
 struct ExtractionSandbox {

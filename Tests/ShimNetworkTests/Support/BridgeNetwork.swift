@@ -2,6 +2,7 @@ import CorralJSON
 import CorralSystem
 import ShimNetwork
 import Testing
+import TestSupport
 
 /// One test's own network: a named netns, a bridge named for the test, a /24 of 10.213.X.0
 /// that no interface on the host uses yet, and host-local IPAM state under a temp dir, so

@@ -1,5 +1,6 @@
 import CorralJSON
 import CorralSystem
+import TestSupport
 
 /// Stand-in plugins: a shell script that records each call (stdin and CNI_* environment)
 /// and answers with whatever the test laid out for its type and command. They show what

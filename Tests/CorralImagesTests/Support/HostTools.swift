@@ -4,25 +4,6 @@ import CorralSystem
 import Glibc
 #endif
 
-/// A fresh directory under /tmp for one test; removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init(_ label: String) throws {
-        path = "/tmp/corral-images-\(label)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        try FileSystem.makeDirectories(path, mode: 0o755)
-    }
-
-    func write(_ name: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
-        try FileSystem.makeDirectories(FileSystem.parent(of: path + "/" + name), mode: 0o755)
-        try FileSystem.writeAtomically(path + "/" + name, bytes, mode: mode)
-    }
-
-    func remove() {
-        FileSystem.removeTree(path)
-    }
-}
-
 /// The host tools tests compress, inspect and mount with.
 enum Tool {
     @discardableResult
