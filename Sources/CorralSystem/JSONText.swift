@@ -1,7 +1,9 @@
 /// Just enough JSON for small state files the shim writes and reads without Foundation:
 /// flat objects of strings and integers.
 public enum JSONText {
-    public static func quote(_ text: String) -> String {
+    /// `text` as a JSON string. `escapingHTML` also escapes <, >, & and U+2028/U+2029, as Go's
+    /// encoding/json does: for text a Go client compares byte for byte.
+    public static func quote(_ text: String, escapingHTML: Bool = false) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -10,13 +12,18 @@ public enum JSONText {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case "<", ">", "&", "\u{2028}", "\u{2029}":
+                if escapingHTML { out += hexEscape(scalar.value) } else { out.unicodeScalars.append(scalar) }
+            case let c where c.value < 0x20: out += hexEscape(c.value)
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    private static func hexEscape(_ value: UInt32) -> String {
+        let hex = String(value, radix: 16)
+        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
 
     public enum Value: Sendable, Equatable {

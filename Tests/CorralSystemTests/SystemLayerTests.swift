@@ -29,6 +29,12 @@ struct SystemLayerTests {
         #expect(JSONText.parseObject("not json") == nil)
     }
 
+    @Test func quotingEscapesHTMLOnlyWhenAskedAsGoDoes() {
+        let text = "a<b>&\u{2028}\"\\\u{1}\té"
+        #expect(JSONText.quote(text) == "\"a<b>&\u{2028}\\\"\\\\\\u0001\\té\"")
+        #expect(JSONText.quote(text, escapingHTML: true) == "\"a\\u003cb\\u003e\\u0026\\u2028\\\"\\\\\\u0001\\té\"")
+    }
+
     @Test func atomicWriteReplacesWholeFiles() throws {
         let dir = "/tmp/corral-sys-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileSystem.makeDirectories(dir + "/a/b")

@@ -1,3 +1,4 @@
+import CorralSystem
 import Logging
 import Synchronization
 
@@ -65,7 +66,7 @@ struct SPDYPortForwardSession: Sendable {
             // kubelet's report (uid is empty behind the CRI); clients show it as the reason.
             let message = "error forwarding port \(port) to pod \(podSandboxID), uid : \(failure)"
             logger.debug("port-forward failed", metadata: ["error": "\(message)"])
-            let report = #"{"closeConnection":true,"message":"# + GoJSON.quote(message) + "}\n"
+            let report = #"{"closeConnection":true,"message":"# + JSONText.quote(message, escapingHTML: true) + "}\n"
             try? await error.write(Array(report.utf8))
         }
         data.inbound.discard()

@@ -1,3 +1,5 @@
+import CorralSystem
+
 /// How an exec or attach ended, and how kubelet reports that on the error stream: protocol v4
 /// and later send a JSON `metav1.Status` every time; older ones send only a failure's message.
 enum ExecStatus: Sendable, Equatable {
@@ -26,12 +28,12 @@ enum ExecStatus: Sendable, Equatable {
         case .success:
             return #"{"metadata":{},"status":"Success"}"#
         case .nonZeroExit(let code, _):
-            return #"{"metadata":{},"status":"Failure","message":"# + GoJSON.quote(message!)
+            return #"{"metadata":{},"status":"Failure","message":"# + JSONText.quote(message!, escapingHTML: true)
                 + #","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":""#
                 + "\(code)" + #""}]}}"#
         case .failure(let cause):
-            return #"{"metadata":{},"status":"Failure","message":"# + GoJSON.quote(message!)
-                + #","reason":"InternalError","details":{"causes":[{"message":"# + GoJSON.quote(cause)
+            return #"{"metadata":{},"status":"Failure","message":"# + JSONText.quote(message!, escapingHTML: true)
+                + #","reason":"InternalError","details":{"causes":[{"message":"# + JSONText.quote(cause, escapingHTML: true)
                 + #"}]},"code":500}"#
         }
     }
@@ -45,33 +47,5 @@ enum ExecStatus: Sendable, Equatable {
     /// Go's %v of a []string: `[sh -c exit 3]`.
     private static func goList(_ items: [String]) -> String {
         "[" + items.joined(separator: " ") + "]"
-    }
-}
-
-/// Go's encoding/json string quoting, which escapes HTML-significant characters too.
-enum GoJSON {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                out += hexEscape(scalar.value)
-            case let c where c.value < 0x20:
-                out += hexEscape(c.value)
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    private static func hexEscape(_ value: UInt32) -> String {
-        let hex = String(value, radix: 16)
-        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
 }
