@@ -32,12 +32,16 @@ struct DirectExec: Sendable {
         (try? FileSystem.readText("/proc/sys/kernel/cap_last_cap")).flatMap { Int32($0.trimmingTrailingNewlines) } ?? 40
     }()
 
-    /// Reads what every exec of the container shares: its spec's seccomp filter and the cgroups
-    /// its init is in, compared with the shim's own.
+    /// Reads what every exec of the container shares: whether it has a user namespace, its
+    /// spec's seccomp filter, and the cgroups its init is in, compared with the shim's own.
     static func container(bundle: String, initPID: Int32) -> Container {
         var facts = Container()
         guard let spec = try? JSONValue(parsing: FileSystem.readFile(bundle + "/config.json", limit: 16 << 20)) else {
             facts.unsupported = "its config.json cannot be read"
+            return facts
+        }
+        if let theirs = inode("/proc/\(initPID)/ns/user"), theirs != inode("/proc/self/ns/user") {
+            facts.unsupported = "it has a user namespace"
             return facts
         }
         let linux = spec["linux"]
@@ -135,10 +139,6 @@ struct DirectExec: Sendable {
                 }
                 if theirs == inode("/proc/self/ns/\(name)") { continue }
                 plan.namespaces.append(.init(fd: try FileDescriptor.open(path, O_RDONLY | O_CLOEXEC), type: flag))
-            }
-            if let theirs = inode("/proc/\(initPID)/ns/user"), theirs != inode("/proc/self/ns/user") {
-                plan.namespaces.forEach { $0.fd.close() }
-                return (nil, "the container has a user namespace")
             }
             for path in container.cgroupTasks {
                 plan.cgroupTasks.append(try FileDescriptor.open(path, O_WRONLY | O_CLOEXEC))
