@@ -23,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -67,6 +64,51 @@ static int starts_with(const char *s, const char *prefix) {
     return 1;
 }
 
+// Closes every descriptor from 3 up but those in `keep` (any order, repeats and negatives
+// allowed). Closed, not marked close-on-exec: a descriptor still open when a path of the
+// container is resolved is reachable as /proc/self/fd/N (CVE-2024-21626).
+static int close_all_except(const int *keep, int count) {
+    int sorted[CCORRAL_EXEC_MAX_KEPT];
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+        if (keep[i] < 3) continue;
+        if (n == CCORRAL_EXEC_MAX_KEPT) {
+            errno = EMFILE;
+            return -1;
+        }
+        int j = n++;
+        while (j > 0 && sorted[j - 1] > keep[i]) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = keep[i];
+    }
+    unsigned int from = 3;
+    for (int i = 0; i <= n; i++) {
+        unsigned int to = i < n ? (unsigned int)sorted[i] : ~0U;
+        if (to > from) {
+            unsigned int last = i < n ? to - 1 : ~0U;
+            if (syscall(SYS_close_range, from, last, 0) < 0) {
+                // Kernels before 5.9: one close per possible descriptor.
+                struct rlimit limit;
+                if (getrlimit(RLIMIT_NOFILE, &limit) < 0) return -1;
+                unsigned int end = limit.rlim_cur < last ? (unsigned int)limit.rlim_cur : last;
+                for (unsigned int fd = from; fd <= end && fd < limit.rlim_cur; fd++) close((int)fd);
+            }
+        }
+        if (i < n) from = (unsigned int)sorted[i] + 1;
+    }
+    return 0;
+}
+
+// runc's check against CVE-2024-21626: the kernel's getcwd reports a directory outside the root
+// (of the mount namespace, or a chroot) as "(unreachable)/...", never as an absolute path.
+static int cwd_inside_root(void) {
+    static char cwd[4096];
+    long n = syscall(SYS_getcwd, cwd, sizeof(cwd));
+    return n > 0 && cwd[0] == '/';
+}
+
 // Moves the stdio fds to 0, 1 and 2, whatever numbers they had (even each other's).
 static int wire_stdio(const int stdio[3]) {
     int moved[3];
@@ -77,11 +119,13 @@ static int wire_stdio(const int stdio[3]) {
             if (source < 0) return -1;
         }
         moved[i] = fcntl(source, F_DUPFD_CLOEXEC, 3);
+        if (stdio[i] < 0) close(source);
         if (moved[i] < 0) return -1;
     }
     for (int i = 0; i < 3; i++) {
         if (dup2(moved[i], i) < 0) return -1;
     }
+    for (int i = 0; i < 3; i++) close(moved[i]);
     return 0;
 }
 
@@ -263,8 +307,16 @@ static const char *look_up(const char *name, char *const *envp) {
 // The process itself: in the container's namespaces and cgroups already; takes on the identity
 // the spec gives it, in the order runc's exec uses, and execs.
 __attribute__((noreturn)) static void become_process(const struct ccorral_exec_plan *plan, int report_fd) {
+    // The helper's descriptors of the container's cgroups and namespaces, and whatever else it
+    // held, go before the process resolves anything: only stdio, the report pipe and the
+    // terminal's socket stay, and the socket goes as soon as the terminal is made.
+    int keep[2] = {report_fd, plan->terminal ? plan->terminal_socket : -1};
+    if (close_all_except(keep, 2) < 0) fail(report_fd, CCORRAL_EXEC_DESCRIPTORS);
     if (setsid() < 0) fail(report_fd, CCORRAL_EXEC_SETSID);
-    if (plan->terminal && open_terminal(plan) < 0) fail(report_fd, CCORRAL_EXEC_TERMINAL);
+    if (plan->terminal) {
+        if (open_terminal(plan) < 0) fail(report_fd, CCORRAL_EXEC_TERMINAL);
+        close(plan->terminal_socket);
+    }
     for (int i = 0; i < plan->rlimit_count; i++) {
         struct rlimit limit = {.rlim_cur = plan->rlimit_soft[i], .rlim_max = plan->rlimit_hard[i]};
         if (setrlimit(plan->rlimit_resources[i], &limit) < 0) fail(report_fd, CCORRAL_EXEC_RLIMIT);
@@ -273,7 +325,6 @@ __attribute__((noreturn)) static void become_process(const struct ccorral_exec_p
         fail(report_fd, CCORRAL_EXEC_NO_NEW_PRIVILEGES);
     // Without no_new_privs, loading a filter takes CAP_SYS_ADMIN: before the capabilities go.
     if (plan->seccomp_program && !plan->no_new_privileges && load_seccomp(plan) < 0) fail(report_fd, CCORRAL_EXEC_SECCOMP);
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     for (int cap = 0; cap <= plan->capability_last && cap < 64; cap++) {
         if (!((plan->capability_bounding >> cap) & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
             fail(report_fd, CCORRAL_EXEC_CAPABILITY_BOUNDING);
@@ -286,6 +337,10 @@ __attribute__((noreturn)) static void become_process(const struct ccorral_exec_p
     if (setgid(plan->gid) < 0) fail(report_fd, CCORRAL_EXEC_USER);
     if (setuid(plan->uid) < 0) fail(report_fd, CCORRAL_EXEC_USER);
     if (!in_cwd && chdir(plan->cwd) < 0) fail(report_fd, CCORRAL_EXEC_CWD);
+    if (!cwd_inside_root()) {
+        errno = EPERM;
+        fail(report_fd, CCORRAL_EXEC_CWD_OUTSIDE_ROOT);
+    }
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(report_fd, CCORRAL_EXEC_USER);
     if (apply_capabilities(plan) < 0) fail(report_fd, CCORRAL_EXEC_CAPABILITIES);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
@@ -303,6 +358,20 @@ __attribute__((noreturn)) static void become_process(const struct ccorral_exec_p
 __attribute__((noreturn)) static void join_container(const struct ccorral_exec_plan *plan, int report_fd) {
     // Nothing in the container may look into this process, whose executable is the shim's.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Of the shim's descriptors, only what joining the container takes comes along into it.
+    int keep[CCORRAL_EXEC_MAX_KEPT];
+    int kept = 0;
+    if (3 + 1 + plan->cgroup_tasks_count + plan->namespace_count + 2 > CCORRAL_EXEC_MAX_KEPT) {
+        errno = EMFILE;
+        fail(report_fd, CCORRAL_EXEC_DESCRIPTORS);
+    }
+    keep[kept++] = report_fd;
+    for (int i = 0; i < 3; i++) keep[kept++] = plan->terminal ? -1 : plan->stdio[i];
+    for (int i = 0; i < plan->cgroup_tasks_count; i++) keep[kept++] = plan->cgroup_tasks_fds[i];
+    for (int i = 0; i < plan->namespace_count; i++) keep[kept++] = plan->namespace_fds[i];
+    keep[kept++] = plan->cgroup2_fd;
+    keep[kept++] = plan->terminal ? plan->terminal_socket : -1;
+    if (close_all_except(keep, kept) < 0) fail(report_fd, CCORRAL_EXEC_DESCRIPTORS);
     if (plan->set_oom_score_adj) {
         char text[16];
         int value = plan->oom_score_adj, at = 0;
@@ -319,7 +388,10 @@ __attribute__((noreturn)) static void join_container(const struct ccorral_exec_p
         if (fd < 0 || write(fd, text, (size_t)at) < 0) fail(report_fd, CCORRAL_EXEC_OOM_SCORE_ADJ);
         close(fd);
     }
-    if (!plan->terminal && wire_stdio(plan->stdio) < 0) fail(report_fd, CCORRAL_EXEC_STDIO);
+    // With a terminal, stdio is /dev/null until the pty replaces it: the shim's own stdio (its
+    // log) must not follow the process into the container.
+    static const int no_stdio[3] = {-1, -1, -1};
+    if (wire_stdio(plan->terminal ? no_stdio : plan->stdio) < 0) fail(report_fd, CCORRAL_EXEC_STDIO);
     for (int i = 0; i < plan->cgroup_tasks_count; i++) {
         if (write(plan->cgroup_tasks_fds[i], "0", 1) < 0) fail(report_fd, CCORRAL_EXEC_CGROUP);
     }

@@ -82,7 +82,8 @@ public enum ContainerEntry {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public enum Stage: Int32, Sendable {
             case fork = 1, stdio, oomScoreAdj, cgroup, namespace, setsid, terminal, resourceLimit, noNewPrivileges,
-                 seccomp, capabilityBounding, user, cwd, capabilities, lookup, execve, timeout
+                 seccomp, capabilityBounding, user, cwd, capabilities, lookup, execve, timeout, descriptors,
+                 cwdOutsideRoot
         }
 
         public let stage: Stage
@@ -100,6 +101,8 @@ public enum ContainerEntry {
             case .execve: return "exec \(program): \(reason)"
             case .cwd: return "chdir to cwd (\"\(cwd)\") set in config.json failed: \(reason)"
             case .timeout: return "the process did not start within \(timeout)"
+            case .cwdOutsideRoot:
+                return "current working directory is outside of container mount namespace root -- possible container breakout detected"
             default: return "\(stage): \(reason)"
             }
         }

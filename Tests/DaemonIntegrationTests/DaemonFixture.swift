@@ -37,7 +37,14 @@ final class DaemonFixture: @unchecked Sendable {
     var cgroupParent: String { "/corral-test-" + suffix }
     var daemonLog: String { dir + "/corrald.log" }
 
-    init(shimCallTimeout: String = "10s", extraConfig: String = "") throws {
+    /// Where the traced runtime (a wrapper of runc) writes a line per invocation: its arguments.
+    var runtimeTrace: String { dir + "/runtime-calls" }
+
+    /// `topLevelConfig` goes before the first table; `extraConfig` after the last. With
+    /// `traceRuntime`, the runc handler is a wrapper that records each invocation in `runtimeTrace`,
+    /// so that a test can tell which of runc's commands really ran.
+    init(shimCallTimeout: String = "10s", topLevelConfig: String = "", extraConfig: String = "",
+         traceRuntime: Bool = false) throws {
         var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         dir = String(cString: made!)
@@ -53,7 +60,14 @@ final class DaemonFixture: @unchecked Sendable {
               {"type": "portmap", "capabilities": {"portMappings": true}}]}
             """
         try conflist.write(toFile: cniConfDir + "/10-test.conflist", atomically: true, encoding: .utf8)
-        let config = """
+        var runc = "runc"
+        if traceRuntime {
+            runc = dir + "/runc-traced"
+            try "#!/bin/sh\necho \"$*\" >> \(dir)/runtime-calls\nexec /usr/sbin/runc \"$@\"\n"
+                .write(toFile: runc, atomically: true, encoding: .utf8)
+            chmod(runc, 0o755)
+        }
+        let config = topLevelConfig + """
             root = "\(root)"
             state = "\(state)"
             socket = "\(socket)"
@@ -64,7 +78,7 @@ final class DaemonFixture: @unchecked Sendable {
             bin_dirs = ["/usr/lib/cni"]
 
             [runtimes.runc]
-            path = "runc"
+            path = "\(runc)"
 
             [runtimes.crun]
             path = "crun"
@@ -233,9 +247,10 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// Runs `body` against a started daemon, and always tears it down; then checks the host
     /// holds nothing of it.
-    static func with(shimCallTimeout: String = "10s", extraConfig: String = "",
-                     _ body: (DaemonFixture) async throws -> Void) async throws {
-        let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout, extraConfig: extraConfig)
+    static func with(shimCallTimeout: String = "10s", topLevelConfig: String = "", extraConfig: String = "",
+                     traceRuntime: Bool = false, _ body: (DaemonFixture) async throws -> Void) async throws {
+        let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout, topLevelConfig: topLevelConfig,
+                                       extraConfig: extraConfig, traceRuntime: traceRuntime)
         do {
             try await daemon.start()
             try await body(daemon)
@@ -301,6 +316,18 @@ final class DaemonFixture: @unchecked Sendable {
             }
         }
         return found
+    }
+
+    /// The runc commands the traced runtime ran, in order ("create", "start", "exec", ...).
+    func runtimeCommands() -> [String] {
+        ((try? String(contentsOfFile: runtimeTrace, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+            // --root DIR [--log FILE --log-format json] COMMAND ...
+            var words = line.split(separator: " ").map(String.init)[...]
+            while let word = words.first, word.hasPrefix("--") {
+                words = words.dropFirst(word == "--root" || word == "--log" || word == "--log-format" ? 2 : 1)
+            }
+            return words.first
+        }
     }
 
     private func tail(_ path: String) -> String {

@@ -12,6 +12,10 @@ enum TestImage {
     /// Builds the layout once per machine; later runs reuse it.
     static func prepare() throws -> String {
         if FileSystem.exists(layout + "/index.json") { return layout }
+        // Suites run in parallel, and on a new machine the first of them all come here at once.
+        let lock = try FileSystem.lockExclusively(layout + ".lock")
+        defer { lock.close() }
+        if FileSystem.exists(layout + "/index.json") { return layout }
         let work = layout + ".tmp"
         FileSystem.removeTree(work)
         let rootfs = work + "/rootfs"

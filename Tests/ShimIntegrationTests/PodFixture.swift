@@ -17,6 +17,10 @@ enum BusyboxImage {
     static func prepare() throws {
         let marker = root + "/.complete"
         if FileSystem.exists(marker) { return }
+        // Suites run in parallel, and on a new machine the first of them all come here at once.
+        let lock = try FileSystem.lockExclusively(root + ".lock")
+        defer { lock.close() }
+        if FileSystem.exists(marker) { return }
         FileSystem.removeTree(root)
         for dir in ["bin", "proc", "dev", "sys", "tmp", "etc", "root"] {
             try FileSystem.makeDirectories(root + "/" + dir, mode: 0o755)
@@ -110,6 +114,33 @@ final class PodFixture: @unchecked Sendable {
         /// The spec's linux.seccomp, and the BPF the daemon would compile from it.
         var seccomp: [String: Any]?
         var seccompProgram: [UInt8]?
+        /// The OCI runtime for this container; empty: the shim's default (runc).
+        var runtimePath = ""
+        /// In the host's PID namespace (kubelet's hostPID) rather than the pod's or its own.
+        var hostPID = false
+    }
+
+    /// A runc that records each of its command lines in `runtimeTrace`, so a test can tell which
+    /// of runc's commands really ran; its path, for `ContainerOptions.runtimePath`.
+    func tracedRuntime() throws -> String {
+        let path = root + "/runc-traced"
+        try "#!/bin/sh\necho \"$*\" >> \(runtimeTrace)\nexec /usr/sbin/runc \"$@\"\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    var runtimeTrace: String { root + "/runtime-calls" }
+
+    /// How many times the traced runtime ran `command` (create, start, exec, ...).
+    func runtimeRuns(of command: String) -> Int {
+        ((try? String(contentsOfFile: runtimeTrace, encoding: .utf8)) ?? "").split(separator: "\n").filter { line in
+            var words = line.split(separator: " ")[...]
+            while let word = words.first, word.hasPrefix("--") {
+                words = words.dropFirst(["--root", "--log", "--log-format"].contains(word) ? 2 : 1)
+            }
+            return words.first.map(String.init) == command
+        }.count
     }
 
     /// Writes a bundle (OCI config.json) whose rootfs the shim mounts as an overlay.
@@ -119,6 +150,7 @@ final class PodFixture: @unchecked Sendable {
         var namespaces: [[String: Any]] = [["type": "mount"]]
         for (type, path) in [("network", self.namespaces.network), ("ipc", self.namespaces.ipc),
                              ("uts", self.namespaces.uts), ("pid", self.namespaces.pid)] {
+            if type == "pid" && options.hostPID { continue }
             namespaces.append(path.isEmpty ? ["type": type] : ["type": type, "path": path])
         }
         let caps = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
@@ -183,6 +215,7 @@ final class PodFixture: @unchecked Sendable {
         create.terminal = options.terminal
         create.stdin = options.stdin
         create.stdinOnce = options.stdinOnce
+        create.runtimePath = options.runtimePath
         let created = try await client.call(TaskMethods.create, create, timeout: .seconds(30))
         var start = Corral_Shim_V1_StartTaskRequest()
         start.id = name

@@ -66,13 +66,32 @@ struct ClientServerTests {
         let server = echo.server
         let peer = try RawPeer(path: server.path)
         defer { peer.close() }
-        let payload = (try? Limit.with { $0.limit = 1500 }.serializedBytes()) ?? [UInt8]()
+        // The handler blocks far longer than the deadline, so that an answer before it ends can
+        // only be the server's own, however slow a loaded machine is.
+        let payload = (try? Limit.with { $0.limit = 5000 }.serializedBytes()) ?? [UInt8]()
         let started = ContinuousClock.now
         try peer.send(Frame(streamID: 1, type: .request,
                             payload: RawPeer.request(TestMethods.service, "Block", payload, timeoutNanos: 100_000_000)))
         let answer = status(of: await peer.receive())
         #expect(answer?.0 == .deadlineExceeded)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .milliseconds(4500))
+    }
+
+    /// An answer over the frame limit cannot be sent; the caller hears so at once instead of
+    /// waiting out its deadline, and the connection stays good.
+    @Test func anOversizedAnswerIsResourceExhausted() async throws {
+        let echo = try EchoServer()
+        let client = try echo.connect()
+        do {
+            _ = try await client.call(TestMethods.big, Limit.with { $0.limit = UInt32(Frame.maxPayloadLength) },
+                                      timeout: .seconds(60))
+            Issue.record("a \(Frame.maxPayloadLength)-byte answer went through")
+        } catch {
+            #expect(error.code == .resourceExhausted, "\(error)")
+            #expect(error.message.contains("frame limit"), "\(error.message)")
+        }
+        let fits = try await client.call(TestMethods.big, Limit.with { $0.limit = UInt32(Frame.maxPayloadLength - 1024) })
+        #expect(fits.lines.first?.count == Frame.maxPayloadLength - 1024)
     }
 
     @Test func metadataReachesTheHandler() async throws {

@@ -31,6 +31,7 @@ enum TestMethods {
     static let metadata = TTRPC.Method<Limit, Strings>(service: service, name: "Metadata")
     static let count = TTRPC.Method<Limit, Strings>(service: service, name: "Count")
     static let forever = TTRPC.Method<Limit, Strings>(service: service, name: "Forever")
+    static let big = TTRPC.Method<Limit, Strings>(service: service, name: "Big")
 }
 
 /// Records what server handlers observed, for assertions.
@@ -50,6 +51,9 @@ func echoService(_ observations: Observations = Observations()) -> Service {
     service.unary(TestMethods.block) { _, request in
         usleep(UInt32(request.limit) * 1000)
         return Strings()
+    }
+    service.unary(TestMethods.big) { _, request in
+        Strings.with { $0.lines = [String(repeating: "x", count: Int(request.limit))] }
     }
     service.unary(TestMethods.metadata) { context, _ in
         Strings.with { $0.lines = context.metadata.map { "\($0.key)=\($0.value)" } }

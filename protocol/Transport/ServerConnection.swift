@@ -139,9 +139,14 @@ final class ServerConnection: Sendable {
             do {
                 switch handler {
                 case .unary(let body):
-                    let response = try await body(context, payload)
+                    let response = Ttrpc_Response.ok(try await body(context, payload)).bytes()
+                    // An answer no frame can carry still gets one: the caller must not wait for its deadline.
+                    guard response.count <= Frame.maxPayloadLength else {
+                        throw RPCError(.resourceExhausted, "the answer to \(request.service)/\(request.method) is \(response.count) bytes, "
+                                       + "over the \(Frame.maxPayloadLength)-byte frame limit")
+                    }
                     if finish(streamID) {
-                        send(Frame(streamID: streamID, type: .response, payload: Ttrpc_Response.ok(response).bytes()))
+                        send(Frame(streamID: streamID, type: .response, payload: response))
                     }
                 case .serverStream(let body):
                     let writer = StreamWriter { [self] (bytes) throws(RPCError) in

@@ -69,7 +69,12 @@ enum ccorral_exec_stage {
     CCORRAL_EXEC_LOOKUP,
     CCORRAL_EXEC_EXECVE,
     CCORRAL_EXEC_TIMEOUT,
+    CCORRAL_EXEC_DESCRIPTORS,
+    CCORRAL_EXEC_CWD_OUTSIDE_ROOT,
 };
+
+// The most descriptors the helper keeps open while it joins the container.
+#define CCORRAL_EXEC_MAX_KEPT 64
 
 struct ccorral_exec_failure {
     int stage;  // enum ccorral_exec_stage

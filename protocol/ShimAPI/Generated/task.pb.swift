@@ -210,8 +210,10 @@ public nonisolated struct Corral_Shim_V1_ExecProcessRequest: Sendable {
   /// deadline of the call must be longer than this.
   public var timeoutNano: Int64 = 0
 
-  /// For sync: bytes of stdout and of stderr each kept; 0 means the shim's
-  /// default. Output beyond it is dropped and output_truncated set.
+  /// For sync: bytes of stdout and stderr together kept; 0 means the most the
+  /// shim keeps, which also caps any larger value: what one frame carries, less
+  /// 64 KiB. Output beyond it is read and dropped (the process runs on) and
+  /// output_truncated set.
   public var outputLimit: UInt64 = 0
 
   /// For an exec added without sync: where its stdio goes, as containerd passes FIFOs. Each is a

@@ -68,5 +68,6 @@ public struct ShimOptions: Sendable, Equatable {
     /// The arguments that start the long-lived process with these options.
     var serveArguments: [String] {
         ["serve", "--id", id, "--state-dir", stateDir, "--socket-dir", socketDir] + (debug ? ["--debug"] : [])
+            + (execViaRuntime ? ["--exec-via-runtime"] : [])
     }
 }

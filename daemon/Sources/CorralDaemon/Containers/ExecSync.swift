@@ -6,9 +6,6 @@ import OCISpec
 import ShimAPI
 
 extension CRIService {
-    /// kubelet caps what it reads of an exec's output at 16 MiB; so does the shim.
-    static let execOutputLimit: UInt64 = 16 << 20
-
     /// Runs a command in a running container and returns its output and exit code. The
     /// timeout (seconds, 0 = none) kills the command and answers DeadlineExceeded.
     func execSync(_ request: Runtime_V1_ExecSyncRequest) async throws(CRIError) -> Runtime_V1_ExecSyncResponse {
@@ -30,10 +27,16 @@ extension CRIService {
             $0.spec = process
             $0.sync = true
             $0.timeoutNano = request.timeout > 0 ? request.timeout * 1_000_000_000 : 0
-            $0.outputLimit = Self.execOutputLimit
+            // The most the shim keeps: what one frame carries (4 MiB less 64 KiB), stdout and stderr
+            // together. kubelet reads 10 KiB of a probe's output; containerd and CRI-O keep 16 MiB.
+            $0.outputLimit = 0
         }, timeout: limit + settings.timeouts.call)
         if response.timedOut {
             throw CRIError(.deadlineExceeded, "command \(request.cmd) in container \(container.id) timed out after \(request.timeout)s")
+        }
+        if response.outputTruncated {
+            logger.info("exec output truncated", metadata: ["container": "\(container.id)", "cmd": "\(request.cmd)",
+                                                            "kept": "\(response.stdout.count + response.stderr.count)"])
         }
         return .with {
             $0.stdout = response.stdout

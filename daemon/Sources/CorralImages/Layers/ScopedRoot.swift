@@ -68,7 +68,7 @@ final class ScopedRoot {
 
     private func resolve(_ components: [Component], create: Bool) throws(ImageError) -> Int32 {
         var pending = Array(components.reversed())
-        var current = dup(fd)
+        var current = At.duplicate(fd)
         var trail: [Component] = []
         var hops = 0
         do {
@@ -99,7 +99,7 @@ final class ScopedRoot {
                     if target.first == UInt8(ascii: "/") {
                         trail = []
                         _ = Glibc.close(current)
-                        current = dup(fd)
+                        current = At.duplicate(fd)
                     }
                     pending += target.split(separator: UInt8(ascii: "/")).map(Array.init).reversed()
                 default:
@@ -121,7 +121,7 @@ final class ScopedRoot {
 
     /// Re-walks components already known to be real directories.
     private func walk(_ trail: [Component]) throws(SystemError) -> Int32 {
-        var current = dup(fd)
+        var current = At.duplicate(fd)
         for component in trail {
             do { try step(&current, into: component) } catch {
                 _ = Glibc.close(current)

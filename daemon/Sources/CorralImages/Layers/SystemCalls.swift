@@ -34,6 +34,11 @@ enum At {
         }
     }
 
+    /// A second descriptor for the same open file, close-on-exec as every descriptor here is.
+    static func duplicate(_ fd: Int32) -> Int32 {
+        fcntl(fd, F_DUPFD_CLOEXEC, 0)
+    }
+
     static func makeDirectory(_ dir: Int32, _ name: [UInt8], mode: mode_t) throws(SystemError) {
         guard withName(name, { mkdirat(dir, $0, mode) }) == 0 || errno == EEXIST else {
             throw SystemError("mkdirat", text(name))

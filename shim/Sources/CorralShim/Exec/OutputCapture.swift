@@ -1,12 +1,38 @@
 import CorralSystem
 import Synchronization
+import TTRPC
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Collects what a synchronous exec writes, up to a limit, on a thread of its own. Reading stops
-/// at end of file or when told to: a process may leave a child holding the pipe open.
+/// How many bytes of a synchronous exec's output are kept, stdout and stderr together. The whole
+/// answer travels in one frame, so the budget is what fits one, less room for the envelope:
+/// kubelet reads 10 KiB of a probe's output, and more of it would only grow the shim.
+final class OutputBudget: Sendable {
+    static let most = Frame.maxPayloadLength - (64 << 10)
+
+    private let remaining: Mutex<Int>
+
+    /// `requested` 0 is the most.
+    init(requested: UInt64) {
+        remaining = Mutex(requested == 0 ? Self.most : min(Int(clamping: requested), Self.most))
+    }
+
+    /// How many of `count` bytes may still be kept.
+    func take(_ count: Int) -> Int {
+        remaining.withLock { left in
+            let granted = min(count, left)
+            left -= granted
+            return granted
+        }
+    }
+}
+
+/// Collects what a synchronous exec writes, within a budget it shares with the other stream,
+/// on a thread of its own. Beyond the budget the output is still read, and dropped, so that the
+/// process never blocks on a full pipe. Reading stops at end of file or when told to: a process
+/// may leave a child holding the pipe open.
 final class OutputCapture: Sendable {
     private struct State {
         var bytes: [UInt8] = []
@@ -17,7 +43,7 @@ final class OutputCapture: Sendable {
     private let state = Mutex(State())
     private let ended = Latch()
 
-    init(reading fd: FileDescriptor, limit: Int) {
+    init(reading fd: FileDescriptor, budget: OutputBudget) {
         BlockingWork.start { [self] in
             defer { fd.close() }
             var buffer = [UInt8](repeating: 0, count: 65536)
@@ -29,10 +55,10 @@ final class OutputCapture: Sendable {
                 let n = buffer.withUnsafeMutableBytes { read(fd.rawValue, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { break }
+                let kept = budget.take(n)
                 state.withLock { s in
-                    let room = max(0, limit - s.bytes.count)
-                    if n > room { s.truncated = true }
-                    s.bytes += buffer[0..<min(n, room)]
+                    if kept < n { s.truncated = true }
+                    if kept > 0 { s.bytes += buffer[0..<kept] }
                 }
             }
             ended.open()
@@ -44,6 +70,7 @@ final class OutputCapture: Sendable {
         await ended.wait(timeout: grace)
         return state.withLock { s in
             s.stop = true
+            defer { s.bytes = [] }
             return (s.bytes, s.truncated)
         }
     }

@@ -51,8 +51,8 @@ final class ContainerIO: Sendable {
         /// and for the ^D that ends a terminal's input.
         var terminal: FileDescriptor?
         var stdinOpen = false
-        /// The pty master until its pump starts.
-        var master: FileDescriptor?
+        /// Output sources (the pty master, an exec's pipes) until their pumps start.
+        var unstarted: [LogStream: FileDescriptor] = [:]
         var pumps: [LogStream: Pump] = [:]
         var startedStreams: Set<LogStream> = []
         /// Outlets of clients that attached before their stream's pump started.
@@ -119,9 +119,19 @@ final class ContainerIO: Sendable {
     }
 
     /// An exec's: nothing is logged. Its own FIFOs attach as a client before its output starts,
-    /// so they get all of it. Without a terminal its output goes to them directly, not through here.
-    static func exec(terminal: Bool) -> ContainerIO {
-        ContainerIO(writer: nil, outputStreams: terminal ? [.stdout] : [], rules: .exec(terminal: terminal))
+    /// so they get all of it. The process writes into a pty or pipes of the shim's, never into
+    /// the FIFOs themselves: they are files of the host, which a descriptor in the container's
+    /// hands could chmod, reopen through /proc/self/fd or name.
+    static func exec(terminal: Bool, outputs: Set<LogStream>) -> ContainerIO {
+        ContainerIO(writer: nil, outputStreams: terminal ? [.stdout] : outputs, rules: .exec(terminal: terminal))
+    }
+
+    /// A pipe for one output stream of an exec without a terminal; returns the end for the
+    /// process. `startOutput` starts copying from it.
+    func makeOutputPipe(_ stream: LogStream) throws(SystemError) -> FileDescriptor {
+        let pipe = try FileDescriptor.pipe()
+        state.withLock { $0.unstarted[stream] = pipe.read }
+        return pipe.write
     }
 
     /// The pipe an exec without a terminal reads its stdin from; returns the end for the process.
@@ -137,15 +147,25 @@ final class ContainerIO: Sendable {
     /// Takes the pty master; `startOutput` starts copying from it.
     func receiveTerminal(_ master: FileDescriptor, stdin: Bool) {
         state.withLock { s in
-            s.master = master
+            s.unstarted[.stdout] = master
             s.terminal = Self.duplicate(master)
             s.stdinOpen = stdin
         }
     }
 
     func startOutput() throws(SystemError) {
-        guard let master = state.withLock({ s in defer { s.master = nil }; return s.master }) else { return }
-        try startPump(master, .stdout)
+        var sources = state.withLock { s in
+            defer { s.unstarted = [:] }
+            return s.unstarted.sorted { $0.key.description < $1.key.description }[...]
+        }
+        while let (stream, fd) = sources.popFirst() {
+            do {
+                try startPump(fd, stream)
+            } catch {
+                sources.forEach { $0.value.close() }
+                throw error
+            }
+        }
     }
 
     private func startPump(_ fd: FileDescriptor, _ stream: LogStream) throws(SystemError) {
@@ -352,8 +372,8 @@ final class ContainerIO: Sendable {
             s.stdin = nil
             s.terminal?.close()
             s.terminal = nil
-            s.master?.close()
-            s.master = nil
+            s.unstarted.values.forEach { $0.close() }
+            s.unstarted = [:]
             return Array(s.pumps.values)
         }
         pumps.forEach { $0.cancel() }

@@ -29,7 +29,7 @@ extension TaskRegistry {
             $0.taskExecAdded = .with { $0.containerID = request.id; $0.execID = request.execID }
         }
         let dir = taskDir(key)
-        let limit = request.outputLimit > 0 ? Int(clamping: request.outputLimit) : 16 << 20
+        let budget = OutputBudget(requested: request.outputLimit)
         var pipes: [FileDescriptor] = []
         do {
             try FileSystem.makeDirectories(dir, mode: 0o700)
@@ -37,8 +37,8 @@ extension TaskRegistry {
             pipes += [out.read, out.write]
             let err = try FileDescriptor.pipe()
             pipes += [err.read, err.write]
-            let stdout = OutputCapture(reading: out.read, limit: limit)
-            let stderr = OutputCapture(reading: err.read, limit: limit)
+            let stdout = OutputCapture(reading: out.read, budget: budget)
+            let stderr = OutputCapture(reading: err.read, budget: budget)
             pipes = [out.write, err.write]
             let exited = Latch()
             exits[key] = exited
@@ -104,21 +104,26 @@ extension TaskRegistry {
         }
     }
 
-    /// Runs an added exec with the stdio its request names. Without a terminal, output FIFOs go
-    /// to the process as they are, and a stdin FIFO is copied into a pipe, so that its end of file
-    /// (or CloseIO) is the process's. With one, the pty master is copied to the stdout FIFO, and
-    /// the stdin FIFO into the master.
+    /// Runs an added exec with the stdio its request names. Without a terminal, the process
+    /// writes into pipes that are copied to the output FIFOs, and a stdin FIFO is copied into a
+    /// pipe, so that its end of file (or CloseIO) is the process's. With one, the pty master is
+    /// copied to the stdout FIFO, and the stdin FIFO into the master. Either way the process never
+    /// holds the FIFOs themselves, which are files of the host.
     func startExec(_ key: TaskKey) async throws(RPCError) {
         guard let request = pendingExecs.removeValue(forKey: key), let container = records[TaskKey(id: key.id, execID: "")] else {
             throw RPCError(.notFound, "exec \(key.execID) of task \(key.id) was not added")
         }
         let dir = taskDir(key)
-        let io = ContainerIO.exec(terminal: request.terminal)
+        var outputs: Set<LogStream> = []
+        if !request.stdoutPath.isEmpty { outputs.insert(.stdout) }
+        if !request.stderrPath.isEmpty && !request.terminal { outputs.insert(.stderr) }
+        let io = ContainerIO.exec(terminal: request.terminal, outputs: outputs)
         // The process's copies: closed once the runtime has handed them over.
         var processEnds: [FileDescriptor] = []
         // The client's ends (FIFOs the shim copies from and to), until `attach` owns them.
         var clientStdin: FileDescriptor?
         var clientStdout: FileDescriptor?
+        var clientStderr: FileDescriptor?
         var pid: Int32 = 0
         defer { processEnds.forEach { $0.close() } }
         do {
@@ -138,20 +143,17 @@ extension TaskRegistry {
                     stdio.stdin = fd
                 }
             }
-            if request.terminal {
-                if !request.stdoutPath.isEmpty {
-                    clientStdout = try StdioPath.openOutput(request.stdoutPath, blocking: false)
-                }
-            } else {
-                if !request.stdoutPath.isEmpty {
-                    let fd = try StdioPath.openOutput(request.stdoutPath, blocking: true)
-                    processEnds.append(fd)
-                    stdio.stdout = fd
-                }
+            if !request.stdoutPath.isEmpty {
+                clientStdout = try StdioPath.openOutput(request.stdoutPath, blocking: false)
+            }
+            if !request.terminal {
                 if !request.stderrPath.isEmpty {
-                    let fd = try StdioPath.openOutput(request.stderrPath, blocking: true)
+                    clientStderr = try StdioPath.openOutput(request.stderrPath, blocking: false)
+                }
+                for stream in [LogStream.stdout, .stderr] where outputs.contains(stream) {
+                    let fd = try io.makeOutputPipe(stream)
                     processEnds.append(fd)
-                    stdio.stderr = fd
+                    if stream == .stdout { stdio.stdout = fd } else { stdio.stderr = fd }
                 }
             }
             let launched = try await launchExec(key, in: container, spec: Array(request.spec), stdio: stdio,
@@ -161,9 +163,9 @@ extension TaskRegistry {
                 io.receiveTerminal(master, stdin: clientStdin != nil)
             }
             // Attached before the output starts, so the client misses none of it.
-            let (stdin, stdout) = (clientStdin, clientStdout)
-            (clientStdin, clientStdout) = (nil, nil)
-            try io.attach(stdin: stdin, stdout: stdout, stderr: nil, backpressure: .holdSource)
+            let (stdin, stdout, stderr) = (clientStdin, clientStdout, clientStderr)
+            (clientStdin, clientStdout, clientStderr) = (nil, nil, nil)
+            try io.attach(stdin: stdin, stdout: stdout, stderr: stderr, backpressure: .holdSource)
             try io.startOutput()
             records[key]?.pid = pid
             ios[key] = io
@@ -174,6 +176,7 @@ extension TaskRegistry {
         } catch {
             clientStdin?.close()
             clientStdout?.close()
+            clientStderr?.close()
             io.close()
             // A process the shim cannot give its stdio to must not run on without it.
             if pid > 0 { Glibc.kill(pid, SIGKILL) }

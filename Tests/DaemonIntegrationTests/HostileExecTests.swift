@@ -1,0 +1,257 @@
+import CRIAPI
+import CorralSystem
+import Foundation
+import StreamingTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A container that attacks the execs made into it, as CVE-2024-21626 ("Leaky Vessels") did to
+/// runc: its working dir becomes a symlink to /proc/self/fd/N, which an exec resolves through
+/// the descriptors of whoever starts it. Every exec kubelet can make (ExecSync for probes,
+/// streaming exec with and without a terminal) is tried for every N, through the shim's own
+/// exec and through `runc exec`; none may ever read a file at the host's root.
+@Suite("hostile containers: execs never reach the host", .serialized, .enabled(if: DaemonFixture.available))
+struct HostileExecTests {
+    /// How an exec was made.
+    enum Kind: String, CaseIterable, Sendable { case execSync, stream, streamTTY }
+
+    /// What came back from one exec: everything it printed, and whether it ran at all.
+    struct Outcome {
+        var text: String
+        var started: Bool
+    }
+
+    @Test("the working dir relinked to /proc/self/fd/3…64: no exec reads the host", arguments: [false, true])
+    func workingDirThroughDescriptors(viaRuntime: Bool) async throws {
+        let marker = try HostMarker()
+        defer { marker.remove() }
+        try await DaemonFixture.with(topLevelConfig: viaRuntime ? "exec_via_runtime = true\n" : "", traceRuntime: true) { daemon in
+            let (pod, container) = try await daemon.runHostileContainer(["sleep", "3600"], workingDir: "/w")
+            _ = pod
+            let initPID = try await daemon.initPID(of: container)
+            var escapes: [String] = []
+            var started = 0
+            var execs = 0
+            for n in 3...64 {
+                try relinkWorkingDir(of: initPID, to: "/proc/self/fd/\(n)")
+                for kind in Kind.allCases {
+                    let outcome = try await daemon.exec(container, ["cat", marker.relativePath], kind)
+                    execs += 1
+                    if outcome.started { started += 1 }
+                    if outcome.text.contains(marker.secret) { escapes.append("fd \(n) via \(kind): \(outcome.text.prefix(200))") }
+                }
+            }
+            #expect(escapes.isEmpty, "execs read the host's marker: \(escapes)")
+            // The cwd each exec resolved is never a directory of the container (no descriptor it
+            // holds is one), so not one of them may have started.
+            #expect(started == 0, "\(started) of \(execs) execs started with the relinked working dir")
+            // The container itself is untouched and still takes execs once its working dir is back.
+            try relinkWorkingDir(of: initPID, to: nil)
+            for kind in Kind.allCases {
+                let fine = try await daemon.exec(container, ["echo", "inside"], kind)
+                #expect(fine.started && fine.text.contains("inside"), "\(kind): \(fine.text)")
+            }
+            // Which path ran: runc saw an exec for each of them, or for none.
+            let runcExecs = daemon.runtimeCommands().filter { $0 == "exec" }.count
+            #expect(runcExecs == (viaRuntime ? execs + Kind.allCases.count : 0), "runc exec ran \(runcExecs) times")
+        }
+    }
+
+    @Test("an exec holds only its stdio and has exactly the confinement of the container's PID 1", arguments: [false, true])
+    func execsHoldOnlyStdio(viaRuntime: Bool) async throws {
+        try await DaemonFixture.with(topLevelConfig: viaRuntime ? "exec_via_runtime = true\n" : "", traceRuntime: true) { daemon in
+            let (_, container) = try await daemon.runHostileContainer(["sleep", "3600"], workingDir: "/", seccomp: true)
+            for kind in Kind.allCases {
+                let listing = try await daemon.exec(container, ["ls", "-l", "/proc/self/fd"], kind)
+                #expect(listing.started, "\(kind): \(listing.text)")
+                // ls may still hold the directory it lists; nothing else beyond stdio.
+                let fds = Self.descriptors(inListing: listing.text)
+                    .filter { !($0.key > 2 && $0.value.hasPrefix("/proc/") && $0.value.hasSuffix("/fd")) }
+                #expect(fds.keys.sorted() == [0, 1, 2], "\(kind): descriptors \(fds)")
+                // And stdio is the shim's pipes, /dev/null or the container's pty: never a file of the host.
+                let hostFiles = fds.values.filter { !$0.hasPrefix("pipe:[") && $0 != "/dev/null" && !$0.hasPrefix("/dev/pts/") }
+                #expect(hostFiles.isEmpty, "\(kind): stdio \(fds)")
+
+                let status = try await daemon.exec(container, ["cat", "/proc/1/status", "/proc/self/status"], kind)
+                let (theirs, mine) = Self.confinement(inStatuses: status.text)
+                #expect(!theirs.isEmpty && theirs == mine, "\(kind): PID 1 \(theirs), exec \(mine)")
+                #expect(mine.contains { $0.hasPrefix("Seccomp:") && $0.hasSuffix("2") }, "\(kind): \(mine)")
+
+                let cgroups = try await daemon.exec(container, ["cat", "/proc/1/cgroup", "/proc/self/cgroup"], kind)
+                let lines = cgroups.text.split(whereSeparator: \.isNewline).map(String.init)
+                    .filter { $0.first?.isNumber == true && $0.contains(":/") }
+                #expect(lines.count >= 2 && lines.count % 2 == 0, "\(kind): \(cgroups.text)")
+                #expect(Array(lines.prefix(lines.count / 2)) == Array(lines.suffix(lines.count / 2)), "\(kind): \(cgroups.text)")
+            }
+            let runcExecs = daemon.runtimeCommands().filter { $0 == "exec" }.count
+            #expect(runcExecs == (viaRuntime ? 3 * Kind.allCases.count : 0), "runc exec ran \(runcExecs) times")
+        }
+    }
+
+    /// `ls -l` lines "… N -> TARGET", as a map from N to TARGET.
+    static func descriptors(inListing text: String) -> [Int: String] {
+        var found: [Int: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            guard let arrow = line.range(of: " -> ") else { continue }
+            let before = line[..<arrow.lowerBound].split(separator: " ")
+            if let last = before.last, let fd = Int(last) { found[fd] = String(line[arrow.upperBound...]) }
+        }
+        return found
+    }
+
+    /// The confinement lines of two /proc/PID/status files printed one after the other.
+    static func confinement(inStatuses text: String) -> (first: [String], second: [String]) {
+        let keys = ["NoNewPrivs:", "Seccomp:", "Seccomp_filters:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"]
+        var files: [[String]] = []
+        for line in text.split(whereSeparator: \.isNewline).map(String.init) {
+            if line.hasPrefix("Name:") { files.append([]) }
+            if keys.contains(where: { line.hasPrefix($0) }) && !files.isEmpty {
+                files[files.count - 1].append(line.trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return (files.first ?? [], files.count > 1 ? files[1] : [])
+    }
+}
+
+/// A file at the host's root holding a secret: what an escaped exec would read.
+struct HostMarker {
+    let name = "corral-escape-marker-" + uniqueNumber()
+    let secret = "corral-host-secret-" + uniqueNumber() + uniqueNumber()
+
+    init() throws {
+        try secret.write(toFile: "/" + name, atomically: false, encoding: .utf8)
+    }
+
+    /// The marker reached by climbing from any working dir: within a container's root, `..`
+    /// stops at the root, where no such file is.
+    var relativePath: String { String(repeating: "../", count: 24) + name }
+
+    func remove() {
+        unlink("/" + name)
+    }
+}
+
+/// Replaces the container's working dir (seen through its init's root) with a symlink to
+/// `target`, or with a plain directory again when `target` is nil.
+func relinkWorkingDir(of initPID: Int32, to target: String?) throws {
+    let path = "/proc/\(initPID)/root/w"
+    var info = stat()
+    if lstat(path, &info) == 0 {
+        if info.st_mode & S_IFMT == S_IFDIR {
+            guard rmdir(path) == 0 else { throw TestFailure("rmdir \(path): \(errno)") }
+        } else {
+            guard unlink(path) == 0 else { throw TestFailure("unlink \(path): \(errno)") }
+        }
+    }
+    if let target {
+        guard symlink(target, path) == 0 else { throw TestFailure("symlink \(path): \(errno)") }
+    } else {
+        guard mkdir(path, 0o755) == 0 else { throw TestFailure("mkdir \(path): \(errno)") }
+    }
+}
+
+extension DaemonFixture {
+    /// A pod set up as kubelet sets one (a PID namespace per container) with one running container.
+    func runHostileContainer(_ command: [String], workingDir: String, seccomp: Bool = false,
+                             name: String = "hostile") async throws -> (pod: String, container: String) {
+        var podConfig = podConfig(name)
+        podConfig.linux.securityContext.namespaceOptions.pid = .container
+        let pod = try await runtime.runPodSandbox(.with { $0.config = podConfig }).podSandboxID
+        var config = containerConfig("attacker", command)
+        config.workingDir = workingDir
+        config.linux.securityContext.namespaceOptions.pid = .container
+        if seccomp { config.linux.securityContext.seccomp = .with { $0.profileType = .runtimeDefault } }
+        let created = try await runtime.createContainer(.with {
+            $0.podSandboxID = pod
+            $0.config = config
+            $0.sandboxConfig = podConfig
+        })
+        _ = try await runtime.startContainer(.with { $0.containerID = created.containerID })
+        return (pod, created.containerID)
+    }
+
+    /// The host pid of a container's init, from its verbose status.
+    func initPID(of container: String) async throws -> Int32 {
+        let status = try await runtime.containerStatus(.with {
+            $0.containerID = container
+            $0.verbose = true
+        })
+        let info = try JSONSerialization.jsonObject(with: Data((status.info["info"] ?? "{}").utf8)) as? [String: Any]
+        guard let pid = info?["pid"] as? Int, pid > 0 else { throw TestFailure("no pid in \(status.info)") }
+        return Int32(pid)
+    }
+
+    /// One exec of `command`, the way `kind` says; whatever it printed or failed with.
+    func exec(_ container: String, _ command: [String], _ kind: HostileExecTests.Kind) async throws -> HostileExecTests.Outcome {
+        switch kind {
+        case .execSync:
+            do {
+                let response = try await runtime.execSync(.with {
+                    $0.containerID = container
+                    $0.cmd = command
+                    $0.timeout = 20
+                })
+                return .init(text: String(decoding: response.stdout + response.stderr, as: UTF8.self), started: true)
+            } catch {
+                return .init(text: "\(error)", started: false)
+            }
+        case .stream, .streamTTY:
+            let tty = kind == .streamTTY
+            let url = try await execURL(container, command, tty: tty)
+            let client = try #require(try await SPDYTestClient.connect(url).0)
+            // kubectl's streams: with a terminal, a resize stream and no stderr.
+            let streams = try await within { try await openExecStreams(client, stderr: !tty, resize: tty) }
+            let (out, err, status) = try await within(30, "exec \(command) over SPDY") {
+                let out = await streams["stdout"]!.readToEnd()
+                let err = await streams["stderr"]?.readToEnd()
+                return (out.bytes, err?.bytes ?? [], await streams["error"]!.readText())
+            }
+            await client.close()
+            let text = String(decoding: out + err, as: UTF8.self) + status
+            // A process that ran reports an exit code; one that never started, a failure.
+            return .init(text: text, started: exitCode(ofStatus: status) != nil)
+        }
+    }
+}
+
+/// Whatever the shim or corrald opens is close-on-exec from the start, so that no descriptor of
+/// theirs can reach a process they start (the shim's own execs close every descriptor anyway).
+@Suite("descriptors of the shim and corrald", .serialized, .enabled(if: DaemonFixture.available))
+struct DescriptorHygieneTests {
+    /// Every descriptor above stdio that `pid` holds without O_CLOEXEC: its number and target.
+    static func inheritable(by pid: Int32) -> [String] {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fdinfo")) ?? []
+        return fds.compactMap { name -> String? in
+            guard let fd = Int(name), fd > 2, let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(name)", encoding: .utf8),
+                  let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+                  let flags = Int(line.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8) else { return nil }
+            guard flags & Int(O_CLOEXEC) == 0 else { return nil }
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(name)")) ?? "?"
+            return "\(fd) -> \(target)"
+        }
+    }
+
+    @Test func everyDescriptorIsCloseOnExec() async throws {
+        try await DaemonFixture.with { daemon in
+            let (pod, container) = try await daemon.runHostileContainer(["sleep", "3600"], workingDir: "/")
+            // Exercise what opens descriptors: execs of every kind, logs, stats, a terminal.
+            for kind in HostileExecTests.Kind.allCases {
+                _ = try await daemon.exec(container, ["true"], kind)
+            }
+            _ = try await daemon.runtime.listContainerStats(.init())
+            _ = try await daemon.runtime.reopenContainerLog(.with { $0.containerID = container })
+            let status = try await daemon.runtime.podSandboxStatus(.with { $0.podSandboxID = pod; $0.verbose = true })
+            let info = try JSONSerialization.jsonObject(with: Data((status.info["info"] ?? "{}").utf8)) as? [String: Any]
+            let shim = try #require((info?["shim"] as? [String: Any])?["pid"] as? Int)
+            #expect(Self.inheritable(by: Int32(shim)) == [], "the shim holds inheritable descriptors")
+            // corrald: NIO opens its sockets and its epoll without close-on-exec (its Linux
+            // accept4 passes SOCK_NONBLOCK alone), which is why every child corrald starts goes
+            // through posix_spawn with closefrom(3). Nothing else may be inheritable: no file, no directory.
+            let own = Self.inheritable(by: daemon.pid).filter { !$0.contains("socket:[") && !$0.contains("anon_inode:") }
+            #expect(own == [], "corrald holds inheritable descriptors")
+        }
+    }
+}
