@@ -16,20 +16,12 @@ public struct CommandResult: Sendable, Equatable {
 
 /// Runs a program to completion with stdin fed and stdout/stderr captured.
 ///
-/// Who collects the exit status is the caller's choice: a process with a reaper (the shim)
-/// passes the reaper's wait, so the status is never taken twice; anything else gets a plain
-/// waitpid. Blocking reads and writes happen on a thread of their own, never on the cooperative pool.
+/// Who collects the exit status is the caller's choice (`ChildWaiter`). Blocking reads and
+/// writes happen on a thread of their own, never on the cooperative pool.
 public enum Command {
-    public typealias Waiter = @Sendable (pid_t) async -> ExitStatus
-
-    /// waitpid on a thread of its own: for processes that run no reaper.
-    public static let blockingWait: Waiter = { pid in
-        await BlockingWork.run { (try? ProcessControl.wait(for: pid)) ?? .exited(-1) }
-    }
-
     public static func run(_ path: String, arguments: [String], environment: [String]? = nil,
                            stdin: [UInt8] = [], outputLimit: Int = 16 << 20,
-                           waiter: Waiter = blockingWait) async throws(SystemError) -> CommandResult {
+                           waiter: ChildWaiter = .blocking) async throws(SystemError) -> CommandResult {
         let input = try FileDescriptor.pipe()
         let output: (read: FileDescriptor, write: FileDescriptor)
         let errors: (read: FileDescriptor, write: FileDescriptor)
@@ -53,6 +45,7 @@ public enum Command {
             fed = max(0, stdin.withUnsafeBytes { Glibc.write(input.write.rawValue, $0.baseAddress, $0.count) })
         }
         let pid: pid_t
+        let mark = waiter.mark()
         do {
             pid = try Spawn.run(path, arguments: [path] + arguments, environment: environment,
                                 stdio: .init(stdin: input.read, stdout: output.write, stderr: errors.write))
@@ -74,7 +67,7 @@ public enum Command {
         let streams = ThreadResult { [rest] in
             exchange(stdin: rest.map { (input.write, $0) }, stdout: output.read, stderr: errors.read, limit: outputLimit)
         }
-        let status = await waiter(pid)
+        let status = await waiter.wait(pid, mark)
         let (stdout, stderr) = await streams.value
         output.read.close()
         errors.read.close()

@@ -157,20 +157,11 @@ extension DaemonFixture {
     /// A pod set up as kubelet sets one (a PID namespace per container) with one running container.
     func runHostileContainer(_ command: [String], workingDir: String, seccomp: Bool = false,
                              name: String = "hostile") async throws -> (pod: String, container: String) {
-        var podConfig = podConfig(name)
-        podConfig.linux.securityContext.namespaceOptions.pid = .container
-        let pod = try await runtime.runPodSandbox(.with { $0.config = podConfig }).podSandboxID
         var config = containerConfig("attacker", command)
         config.workingDir = workingDir
-        config.linux.securityContext.namespaceOptions.pid = .container
         if seccomp { config.linux.securityContext.seccomp = .with { $0.profileType = .runtimeDefault } }
-        let created = try await runtime.createContainer(.with {
-            $0.podSandboxID = pod
-            $0.config = config
-            $0.sandboxConfig = podConfig
-        })
-        _ = try await runtime.startContainer(.with { $0.containerID = created.containerID })
-        return (pod, created.containerID)
+        let (pod, container, _) = try await runPodWith(config, podName: name)
+        return (pod, container)
     }
 
     /// The host pid of a container's init, from its verbose status.
@@ -243,10 +234,8 @@ struct DescriptorHygieneTests {
             }
             _ = try await daemon.runtime.listContainerStats(.init())
             _ = try await daemon.runtime.reopenContainerLog(.with { $0.containerID = container })
-            let status = try await daemon.runtime.podSandboxStatus(.with { $0.podSandboxID = pod; $0.verbose = true })
-            let info = try JSONSerialization.jsonObject(with: Data((status.info["info"] ?? "{}").utf8)) as? [String: Any]
-            let shim = try #require((info?["shim"] as? [String: Any])?["pid"] as? Int)
-            #expect(Self.inheritable(by: Int32(shim)) == [], "the shim holds inheritable descriptors")
+            let shim = try await daemon.shimPID(of: pod)
+            #expect(Self.inheritable(by: shim) == [], "the shim holds inheritable descriptors")
             // corrald: NIO opens its sockets and its epoll without close-on-exec (its Linux
             // accept4 passes SOCK_NONBLOCK alone), which is why every child corrald starts goes
             // through posix_spawn with closefrom(3). Nothing else may be inheritable: no file, no directory.

@@ -37,7 +37,7 @@ final class ShellChild: Sendable {
     }
 
     func wait() async -> ExitStatus {
-        let status = await Command.blockingWait(pid)
+        let status = await ChildWaiter.blocking.wait(pid, 0)
         input.close()
         output.close()
         return status

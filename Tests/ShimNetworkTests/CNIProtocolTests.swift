@@ -251,10 +251,10 @@ struct CNIProtocolTests {
         let fakes = try fakes()
         defer { fakes.remove() }
         let waited = Mutex<[pid_t]>([])
-        let client = CNIClient(binDirectories: fakes.binDirectories) { pid in
+        let client = CNIClient(binDirectories: fakes.binDirectories, waiter: ChildWaiter(mark: { 0 }) { pid, since in
             waited.withLock { $0.append(pid) }
-            return await Command.blockingWait(pid)
-        }
+            return await ChildWaiter.blocking.wait(pid, since)
+        })
         _ = try await client.add(network: network(), pod: pod)
         #expect(waited.withLock { $0.count } == 2)
     }

@@ -3,6 +3,10 @@ import Dispatch
 import Synchronization
 import TTRPCWire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A ttrpc server on a unix socket.
 ///
 /// Only peers whose uid is in `allowedUIDs` are served (root alone by default); others are
@@ -43,10 +47,14 @@ public final class Server: Sendable {
         self.onCall = onCall
     }
 
+    /// As deep a listen queue as the kernel allows (net.core.somaxconn caps it): a burst of
+    /// connections from a misbehaving local client must not push out the daemon's.
+    static let backlog: Int32 = 4096
+
     /// Binds the socket (mode 0600) and starts accepting. A stale socket file is replaced.
     public func start() throws(SystemError) {
         FileSystem.remove(path)
-        let listener = try UnixSocket.listen(path: path, mode: 0o600)
+        let listener = try UnixSocket.listen(path: path, mode: 0o600, backlog: Self.backlog)
         UnixSocket.setNonBlocking(listener)
         let source = DispatchSource.makeReadSource(fileDescriptor: listener.rawValue, queue: queue)
         source.setEventHandler { [self] in acceptPending(listener) }
@@ -81,6 +89,7 @@ public final class Server: Sendable {
                 accepted = try UnixSocket.accept(listener)
             } catch {
                 log("accept failed: \(error)")
+                if error.errno == EMFILE || error.errno == ENFILE { pauseAccepting() }
                 return
             }
             guard let fd = accepted else { return }
@@ -105,5 +114,13 @@ public final class Server: Sendable {
                 _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
             }
         }
+    }
+
+    /// Out of descriptors, the pending connection stays queued and the listener stays readable:
+    /// accepting again at once would spin. A moment later some may have closed.
+    private func pauseAccepting() {
+        guard let source = state.withLock({ $0.source }) else { return }
+        source.source.suspend()
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.source.resume() }
     }
 }

@@ -28,9 +28,9 @@ public final class ShimLog: Sendable {
         state.withLock { $0.file = file }
     }
 
-    public func callAsFunction(_ level: Level = .info, _ message: String) {
+    public func callAsFunction(_ level: Level = .info, _ message: @autoclosure () -> String) {
         if level == .debug && !verbose { return }
-        let line = "\(RFC3339.now) \(level.rawValue) \(message)"
+        let line = "\(RFC3339.now) \(level.rawValue) \(message())"
         state.withLock { s in
             if s.recent.count < capacity {
                 s.recent.append(line)

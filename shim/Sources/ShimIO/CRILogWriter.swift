@@ -17,12 +17,16 @@ public final class CRILogWriter: Sendable {
 
     public let path: String
     public let maxLineLength: Int
+    /// What writing this log may cost the shim in CPU, shared by the pumps of both streams.
+    public let budget: CPUBudget
     private let state: Mutex<State>
 
     private struct State {
         var fd: FileDescriptor?
         var stdout: LineSplitter
         var stderr: LineSplitter
+        /// Where records are gathered before each write, reused from write to write.
+        let storage: RecordStorage
 
         /// In place, so a partial line's buffer is never copied on the way.
         mutating func splitter<R>(_ stream: LogStream, _ body: (inout LineSplitter) -> R) -> R {
@@ -35,17 +39,22 @@ public final class CRILogWriter: Sendable {
 
     /// Opens (creating, mode 0640 before umask, as containerd does) `path` for appending; its
     /// directory must exist, since kubelet creates it.
-    public init(path: String, maxLineLength: Int = CRILogWriter.defaultMaxLineLength) throws(SystemError) {
+    public init(path: String, maxLineLength: Int = CRILogWriter.defaultMaxLineLength,
+                budget: CPUBudget = CPUBudget()) throws(SystemError) {
         precondition(maxLineLength > 0, "a CRI log line limit must be positive")
         self.path = path
         self.maxLineLength = maxLineLength
+        self.budget = budget
         let fd = try Self.open(path)
+        let storage = RecordStorage(bytes: .allocate(byteCount: RecordBatch.storageSize(maxLineLength: maxLineLength),
+                                                     alignment: 16))
         state = Mutex(State(fd: fd, stdout: LineSplitter(maxLength: maxLineLength),
-                            stderr: LineSplitter(maxLength: maxLineLength)))
+                            stderr: LineSplitter(maxLength: maxLineLength), storage: storage))
     }
 
     deinit {
         close()
+        state.withLock { $0.storage.bytes.deallocate() }
     }
 
     /// Logs output read from `stream`; a line without its newline yet waits for the rest.
@@ -62,7 +71,7 @@ public final class CRILogWriter: Sendable {
         try state.withLock { state throws(SystemError) in
             // After close() nothing is pending: close wrote it.
             guard let fd = state.fd else { return }
-            var writing = BatchWriter(fd: fd, stream: stream)
+            var writing = BatchWriter(fd: fd, stream: stream, storage: state.storage)
             state.splitter(stream) { splitter in splitter.finish { writing.append($0, $1, $2) } }
             try writing.flush().get()
         }
@@ -84,7 +93,7 @@ public final class CRILogWriter: Sendable {
         state.withLock { state in
             guard let fd = state.fd else { return }
             for stream in [LogStream.stdout, .stderr] {
-                var writing = BatchWriter(fd: fd, stream: stream)
+                var writing = BatchWriter(fd: fd, stream: stream, storage: state.storage)
                 state.splitter(stream) { splitter in splitter.finish { writing.append($0, $1, $2) } }
                 _ = writing.flush()
             }
@@ -96,7 +105,7 @@ public final class CRILogWriter: Sendable {
     private func write(contiguous bytes: UnsafeBufferPointer<UInt8>, stream: LogStream) -> Result<Void, SystemError> {
         state.withLock { state in
             guard let fd = state.fd else { return .failure(closedError("write")) }
-            var writing = BatchWriter(fd: fd, stream: stream)
+            var writing = BatchWriter(fd: fd, stream: stream, storage: state.storage)
             state.splitter(stream) { splitter in splitter.feed(bytes) { writing.append($0, $1, $2) } }
             return writing.flush()
         }
@@ -111,15 +120,20 @@ public final class CRILogWriter: Sendable {
     }
 }
 
+/// The writer's memory for records; only ever touched under its lock.
+private struct RecordStorage: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+}
+
 /// Fills a `RecordBatch` and writes it out whenever it is full, keeping the first error.
 private struct BatchWriter {
     let fd: FileDescriptor
     var batch: RecordBatch
     var failure: SystemError?
 
-    init(fd: FileDescriptor, stream: LogStream) {
+    init(fd: FileDescriptor, stream: LogStream, storage: RecordStorage) {
         self.fd = fd
-        batch = RecordBatch(stream: stream)
+        batch = RecordBatch(stream: stream, storage: storage.bytes)
     }
 
     mutating func append(_ tag: RecordTag, _ head: ArraySlice<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) {
@@ -133,10 +147,8 @@ private struct BatchWriter {
     }
 
     private mutating func writeOut() {
-        guard !batch.bytes.isEmpty else { return }
-        let written = batch.bytes.withUnsafeBytes { raw in
-            Result { () throws(SystemError) in try fd.writeWhole(raw) }
-        }
+        guard batch.count > 0 else { return }
+        let written = Result { () throws(SystemError) in try fd.writeWhole(batch.bytes) }
         if case .failure(let error) = written, failure == nil { failure = error }
         batch.removeAll()
     }

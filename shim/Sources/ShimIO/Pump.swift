@@ -18,8 +18,9 @@ import Synchronization
 /// and calls `completion`, after which all of the stream's output is in the log, so the shim
 /// can report the process's exit.
 public final class Pump: Sendable {
-    /// Bytes per read(2); a pipe holds 64 KiB, so a busy one drains in a few reads.
-    static let readSize = 8 * 1024
+    /// Bytes per read(2): a pipe's worth, so a busy one drains in one read. Pages of the buffer
+    /// are only touched as reads fill them, so a quiet stream costs a page.
+    static let readSize = 64 * 1024
     /// How often a waiting pump looks at its cancel flag and its outlet list.
     static let pollMillis: Int32 = 100
 
@@ -32,13 +33,15 @@ public final class Pump: Sendable {
     private let fd: FileDescriptor
     private let stream: LogStream
     private let writer: CRILogWriter?
+    private let budget: CPUBudget?
     private let onError: @Sendable (SystemError) -> Void
     private let completion: @Sendable () -> Void
     private let state: Mutex<State>
 
     /// Takes ownership of `fd` (the pump closes it, even when this throws) and starts reading at
     /// once; `outlets` get everything from the first byte. Errors writing the log go to `onError`
-    /// and do not stop the pump: the output keeps draining, so the process never blocks on a full pipe.
+    /// and do not stop the pump: the output keeps draining, so the process never blocks on a full
+    /// pipe. The reads and writes of a pump with a writer are charged to the writer's CPU budget.
     public init(reading fd: FileDescriptor, stream: LogStream = .stdout, into writer: CRILogWriter? = nil,
                 outlets: [Outlet] = [],
                 onError: @escaping @Sendable (SystemError) -> Void = { _ in },
@@ -52,6 +55,7 @@ public final class Pump: Sendable {
         self.fd = fd
         self.stream = stream
         self.writer = writer
+        self.budget = writer?.budget
         self.onError = onError
         self.completion = completion
         state = Mutex(State(outlets: outlets))
@@ -102,11 +106,16 @@ public final class Pump: Sendable {
                 guard ready > 0 else { continue }
                 for (outlet, polled) in zip(outlets, polls.dropFirst()) { outlet.polled(polled.revents) }
                 guard polls[0].revents != 0 else { continue }
+                let started = budget == nil ? 0 : Clock.threadCPUNanos
                 let n = Glibc.read(fd.rawValue, buffer.baseAddress, buffer.count)
                 if n > 0 {
                     // Outlets added while the pump waited get what it read after they came.
                     guard let current = liveOutlets() else { break }
                     deliver(UnsafeBufferPointer(rebasing: buffer[..<n]), to: current)
+                    if let budget {
+                        let pause = budget.charge(Clock.threadCPUNanos &- started)
+                        if pause > 0 { Clock.sleepThread(nanos: pause) }
+                    }
                     continue
                 }
                 if n == 0 { return }

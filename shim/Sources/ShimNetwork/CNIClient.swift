@@ -10,10 +10,10 @@ public struct CNIClient: Sendable {
 
     public var binDirectories: [String]
     /// Collects plugin exit statuses; the shim passes its reaper's, so no second waitpid races it.
-    public let waiter: Command.Waiter
+    public let waiter: ChildWaiter
 
     public init(binDirectories: [String] = CNIClient.defaultBinDirectories,
-                waiter: @escaping Command.Waiter = Command.blockingWait) {
+                waiter: ChildWaiter = .blocking) {
         self.binDirectories = binDirectories
         self.waiter = waiter
     }

@@ -16,7 +16,7 @@ struct CNIPluginInvocation {
     var cniArgs: String
 
     /// Runs the plugin and returns its stdout, or throws the plugin's own error.
-    func run(binDirectories: [String], waiter: @escaping Command.Waiter) async throws(CNIError) -> [UInt8] {
+    func run(binDirectories: [String], waiter: ChildWaiter) async throws(CNIError) -> [UInt8] {
         let path: String
         do {
             path = try CNIPluginInvocation.find(plugin.type, in: binDirectories)

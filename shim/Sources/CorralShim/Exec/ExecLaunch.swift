@@ -13,6 +13,8 @@ extension TaskRegistry {
         let pid: Int32
         /// The pty master, for an exec with a terminal.
         let terminal: FileDescriptor?
+        /// The reaper's mark from before the process was started, for waiting on it.
+        let mark: UInt64
     }
 
     func launchExec(_ key: TaskKey, in container: TaskRecord, spec: [UInt8], stdio: Spawn.Stdio,
@@ -23,6 +25,7 @@ extension TaskRegistry {
         }
         let dir = taskDir(key)
         try FileSystem.writeAtomically(dir + "/process.json", spec)
+        let mark = shim.reaper.mark()
         let console = terminal ? try ConsoleSocket(path: shim.paths.consoleSocket(for: key.description)) : nil
         defer { console?.close() }
         try await runtime(for: container.runtimeBinary).exec(
@@ -32,7 +35,7 @@ extension TaskRegistry {
             throw RPCError(.internal, "runtime wrote no pid for exec \(key.execID)")
         }
         do {
-            return LaunchedExec(pid: pid, terminal: try console?.receiveMaster())
+            return LaunchedExec(pid: pid, terminal: try console?.receiveMaster(), mark: mark)
         } catch {
             _ = Glibc.kill(pid, SIGKILL)
             throw error
@@ -63,17 +66,18 @@ extension TaskRegistry {
             if let reason { shim.log(.debug, "exec \(key) goes through \(container.runtimeBinary): \(reason)") }
             return nil
         }
+        let mark = shim.reaper.mark()
         let (helper, result) = await BlockingWork.run { ContainerEntry.start(plan) }
         plan.containerDescriptors.forEach { $0.close() }
         if helper > 0 {
             let reaper = shim.reaper
-            Task { _ = await reaper.wait(for: helper) }
+            Task { _ = await reaper.wait(for: helper, since: mark) }
         }
         switch result {
         case .success(let pid):
-            guard let pair else { return LaunchedExec(pid: pid, terminal: nil) }
+            guard let pair else { return LaunchedExec(pid: pid, terminal: nil, mark: mark) }
             do {
-                return LaunchedExec(pid: pid, terminal: try Terminal.receiveMaster(over: pair.0))
+                return LaunchedExec(pid: pid, terminal: try Terminal.receiveMaster(over: pair.0), mark: mark)
             } catch {
                 _ = Glibc.kill(pid, SIGKILL)
                 throw error

@@ -11,7 +11,7 @@ struct OCIRuntime: Sendable {
     let binary: String
     /// `--root`: the runtime's own state, one dir per pod so pods never see each other.
     let root: String
-    let waiter: Command.Waiter
+    let waiter: ChildWaiter
 
     struct Failure: Error, CustomStringConvertible {
         let command: String
@@ -86,13 +86,14 @@ struct OCIRuntime: Sendable {
         let command = arguments.first ?? ""
         FileSystem.remove(log)
         let pid: pid_t
+        let mark = waiter.mark()
         do {
             pid = try Spawn.run(binary, arguments: [binary] + globalArguments + ["--log", log, "--log-format", "json"] + arguments,
                                 stdio: stdio)
         } catch {
             throw Failure(command: "\(binary) \(command)", message: "\(error)")
         }
-        let status = await waiter(pid)
+        let status = await waiter.wait(pid, mark)
         guard status == .exited(0) else {
             throw Failure(command: "\(binary) \(command)", message: Self.lastError(inLog: log) ?? "\(status)")
         }

@@ -102,7 +102,7 @@ actor PodSandbox {
 
     private func cniClient(_ request: Corral_Shim_V1_CreateSandboxRequest) -> CNIClient {
         let dirs = request.network.cniBinDirs.isEmpty ? CNIClient.defaultBinDirectories : request.network.cniBinDirs
-        return CNIClient(binDirectories: dirs, waiter: { [reaper = shim.reaper] pid in await reaper.wait(for: pid) })
+        return CNIClient(binDirectories: dirs, waiter: shim.reaper.childWaiter)
     }
 
     private func setUpNetwork(_ request: Corral_Shim_V1_CreateSandboxRequest, netns: String) async throws(RPCError) {

@@ -42,15 +42,16 @@ extension TaskRegistry {
             pipes = [out.write, err.write]
             let exited = Latch()
             exits[key] = exited
-            let pid = try await launchExec(key, in: container, spec: Array(request.spec),
-                                           stdio: .init(stdin: nil, stdout: out.write, stderr: err.write), terminal: false).pid
+            let launched = try await launchExec(key, in: container, spec: Array(request.spec),
+                                                stdio: .init(stdin: nil, stdout: out.write, stderr: err.write), terminal: false)
+            let pid = launched.pid
             pipes.forEach { $0.close() }
             pipes = []
             record.pid = pid
             record.status = .running
             record.startedAtWallNanos = Clock.wallNanos
             records[key] = record
-            watchExit(key, pid: pid)
+            watchExit(key, pid: pid, since: launched.mark)
             shim.events.publish(topic: "/tasks/exec-started") {
                 $0.taskExecStarted = .with { $0.containerID = request.id; $0.execID = request.execID; $0.pid = UInt32(pid) }
             }
@@ -169,7 +170,7 @@ extension TaskRegistry {
             try io.startOutput()
             records[key]?.pid = pid
             ios[key] = io
-            watchExit(key, pid: pid)
+            watchExit(key, pid: pid, since: launched.mark)
             shim.events.publish(topic: "/tasks/exec-started") {
                 $0.taskExecStarted = .with { $0.containerID = key.id; $0.execID = key.execID; $0.pid = UInt32(pid) }
             }

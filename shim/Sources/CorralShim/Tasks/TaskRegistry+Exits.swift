@@ -4,10 +4,11 @@ import TTRPC
 
 /// What happens when a task's process exits: its status recorded, its runtime state released, waiters woken.
 extension TaskRegistry {
-    func watchExit(_ key: TaskKey, pid: Int32) {
+    /// `since`: the reaper's mark from before the process was started.
+    func watchExit(_ key: TaskKey, pid: Int32, since: UInt64) {
         let reaper = shim.reaper
         Task {
-            let status = await reaper.wait(for: pid)
+            let status = await reaper.wait(for: pid, since: since)
             await processExited(key, status)
         }
     }

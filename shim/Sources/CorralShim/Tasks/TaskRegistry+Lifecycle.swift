@@ -73,6 +73,7 @@ extension TaskRegistry {
                 stdio = ends.stdio
             }
             let pidFile = dir + "/pid"
+            let mark = shim.reaper.mark()
             try await runtime(for: request.runtimePath).create(
                 id: request.id, bundle: request.bundle, pidFile: pidFile, consoleSocket: console?.path, stdio: stdio)
             childEnds?.close()
@@ -93,7 +94,7 @@ extension TaskRegistry {
                     Task { await self?.recordOOM(request.id) }
                 }
             }
-            watchExit(key, pid: pid)
+            watchExit(key, pid: pid, since: mark)
             return pid
         } catch {
             undo()

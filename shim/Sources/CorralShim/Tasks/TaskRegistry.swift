@@ -32,7 +32,7 @@ actor TaskRegistry {
 
     func runtime(for binary: String) -> OCIRuntime {
         OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: shim.paths.stateDir + "/runtime",
-                   waiter: { [reaper = shim.reaper] pid in await reaper.wait(for: pid) })
+                   waiter: shim.reaper.childWaiter)
     }
 
     func taskDir(_ key: TaskKey) -> String {
