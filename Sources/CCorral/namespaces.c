@@ -11,8 +11,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,6 +98,20 @@ static void *init_thread(void *argument) {
     return NULL;
 }
 
+struct pod_request {
+    struct pin_request pin;
+    struct init_request init;
+};
+
+// The init spawned from the thread that made the namespaces is in them, as a pause container
+// would be: nothing a container gains by taking it over is the host's.
+static void *pin_then_spawn_thread(void *argument) {
+    struct pod_request *request = argument;
+    pin_thread(&request->pin);
+    if (request->pin.error == 0) init_thread(&request->init);
+    return NULL;
+}
+
 int ccorral_pin_namespaces_and_spawn_init(int flags, const char *hostname, const char *net_path,
                                           const char *ipc_path, const char *uts_path, pid_t *pid,
                                           const char *path, char *const argv[], char *const envp[],
@@ -103,6 +120,18 @@ int ccorral_pin_namespaces_and_spawn_init(int flags, const char *hostname, const
     struct init_request init = {pid, path, argv, envp, 0};
     pthread_t pin_thread_id, init_thread_id;
     int pinning = flags != 0, spawning = path != NULL;
+    if (pinning && spawning) {
+        struct pod_request both = {pin, init};
+        int rc = pthread_create(&pin_thread_id, NULL, pin_then_spawn_thread, &both);
+        if (rc != 0) {
+            both.pin.error = rc;
+        } else {
+            pthread_join(pin_thread_id, NULL);
+        }
+        *pin_error = both.pin.error;
+        *init_error = both.init.error;
+        return both.pin.error == 0 && both.init.error == 0 ? 0 : -1;
+    }
     if (spawning) {
         int rc = pthread_create(&init_thread_id, NULL, init_thread, &init);
         if (rc != 0) {
@@ -125,7 +154,38 @@ int ccorral_pin_namespaces_and_spawn_init(int flags, const char *hostname, const
     return pin.error == 0 && init.error == 0 ? 0 : -1;
 }
 
+// PID 1 of a pod's shared PID namespace is visible to its containers, and one granted
+// CAP_SYS_PTRACE passes the kernel's checks on /proc/1/root, /proc/1/cwd and /proc/1/mem. So
+// the init keeps nothing worth reaching: a mount namespace of its own whose root is an empty,
+// read-only tmpfs (the host's is unmounted), no capability at all, no way to regain one, no fork.
+static int confine_pid1(void) {
+    if (unshare(CLONE_NEWNS) < 0) return -1;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return -1;
+    unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (mount("corral-init", "/proc", "tmpfs", flags, "mode=0555,size=4k") < 0) return -1;
+    if (chdir("/proc") < 0) return -1;
+    if (syscall(SYS_pivot_root, ".", ".") < 0) return -1;
+    if (umount2(".", MNT_DETACH) < 0) return -1;
+    if (chdir("/") < 0) return -1;
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | flags, NULL) < 0) return -1;
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_NPROC, &none) < 0) return -1;
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return -1;
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capset, &header, data) < 0) return -1;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return -1;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return -1;
+    return 0;
+}
+
 void ccorral_pid1_loop(void) {
+    // Unconfined, it must not serve as the pod's PID 1 at all: the pod fails to start instead.
+    if (confine_pid1() < 0) _exit(127);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);

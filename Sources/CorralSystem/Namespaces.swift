@@ -15,10 +15,9 @@ public enum Namespaces {
 
     /// Creates new namespaces of `kinds` and pins each at its path (the pin files are created
     /// here), and, when `command` is given, starts it as PID 1 of a fresh PID namespace, in a
-    /// session of its own. Both at once, each on a thread of its own: a pod needs both, neither
-    /// waits for the other, and the init's spawn (an exec of a large binary) takes about as long
-    /// as making the namespaces. Returns the init's pid when one was asked for; on failure
-    /// nothing created here remains.
+    /// session of its own and in the new namespaces (made first, on the same thread), with an
+    /// empty environment. Returns the init's pid when one was asked for; on failure nothing
+    /// created here remains.
     public static func createPinned(_ kinds: Kinds, hostname: String?, network: String?, ipc: String?, uts: String?,
                                     spawningInit command: (path: String, arguments: [String])?) throws(SystemError) -> pid_t? {
         let paths = [kinds.contains(.network) ? network : nil, kinds.contains(.ipc) ? ipc : nil,
@@ -30,9 +29,8 @@ public enum Namespaces {
         var pid: pid_t = 0
         var pinError: Int32 = 0
         var initError: Int32 = 0
-        let environment = command == nil ? [] : Environment.current
         _ = withCStrings(command?.arguments ?? []) { argv in
-            withCStrings(environment) { envp in
+            withCStrings([]) { envp in
                 ccorral_pin_namespaces_and_spawn_init(kinds.rawValue, hostname, paths[0], paths[1], paths[2], &pid,
                                                       command?.path, command == nil ? nil : argv,
                                                       command == nil ? nil : envp, &pinError, &initError)

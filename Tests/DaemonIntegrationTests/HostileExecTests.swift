@@ -244,3 +244,52 @@ struct DescriptorHygieneTests {
         }
     }
 }
+
+/// A pod sharing one PID namespace among its containers (shareProcessNamespace) has the shim's
+/// init as its PID 1 instead of a pause container. Whatever a container can reach through
+/// /proc/1 must hold nothing of the host: a container granted CAP_SYS_PTRACE passes the kernel's
+/// checks on /proc/1/root, /proc/1/cwd and /proc/1/mem.
+@Suite("the pod's PID 1", .serialized, .enabled(if: DaemonFixture.available))
+struct PodInitConfinementTests {
+    @Test func aContainerWithPtraceFindsNothingOfTheHostThroughPID1() async throws {
+        let marker = try HostMarker()
+        defer { marker.remove() }
+        try await DaemonFixture.with { daemon in
+            var config = daemon.containerConfig("tracer", ["sleep", "3600"])
+            config.linux.securityContext.capabilities.addCapabilities = ["SYS_PTRACE"]
+            let podConfig = daemon.hostilePodConfig("shared") { $0.linux.securityContext.namespaceOptions.pid = .pod }
+            let pod = try await daemon.runtime.runPodSandbox(.with { $0.config = podConfig }).podSandboxID
+            var shared = config
+            shared.linux.securityContext.namespaceOptions.pid = .pod
+            let created = try await daemon.runtime.createContainer(.with {
+                $0.podSandboxID = pod
+                $0.config = shared
+                $0.sandboxConfig = podConfig
+            })
+            _ = try await daemon.runtime.startContainer(.with { $0.containerID = created.containerID })
+            let container = created.containerID
+            let probes: [(String, [String])] = [
+                ("the marker through PID 1's root", ["cat", "/proc/1/root/" + marker.name]),
+                ("the marker above PID 1's root", ["cat", "/proc/1/root/" + marker.relativePath]),
+                ("the marker above PID 1's cwd", ["cat", "/proc/1/cwd/" + marker.relativePath]),
+                ("PID 1's root", ["ls", "-a", "/proc/1/root/"]),
+            ]
+            for (what, command) in probes {
+                let outcome = try await daemon.exec(container, command, .execSync)
+                #expect(!outcome.text.contains(marker.secret), "\(what): \(outcome.text)")
+                if what == "PID 1's root" {
+                    let entries = outcome.text.split(whereSeparator: \.isNewline).filter { $0 != "." && $0 != ".." }
+                    #expect(entries.isEmpty, "PID 1's root holds \(entries.prefix(10))")
+                }
+            }
+            // PID 1 holds no capability and lives in the pod's network namespace, as a pause
+            // container would, so that taking it over gains a container nothing.
+            let status = try await daemon.exec(container, ["cat", "/proc/1/status"], .execSync)
+            #expect(status.text.contains("CapEff:\t0000000000000000") && status.text.contains("CapBnd:\t0000000000000000"),
+                    "\(status.text)")
+            let namespaces = try await daemon.exec(container, ["sh", "-c", "readlink /proc/1/ns/net; readlink /proc/self/ns/net"], .execSync)
+            let lines = namespaces.text.split(whereSeparator: \.isNewline)
+            #expect(lines.count == 2 && lines.first == lines.last, "\(namespaces.text)")
+        }
+    }
+}
