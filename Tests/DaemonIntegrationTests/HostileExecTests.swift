@@ -91,6 +91,32 @@ struct HostileExecTests {
         }
     }
 
+    /// The other half of CVE-2024-21626: a pod spec whose working dir is /proc/self/fd/N, which
+    /// runc create resolves itself. Whatever runc holds, the shim hands it nothing beyond stdio.
+    @Test("a container whose working dir is /proc/self/fd/N never starts outside its root")
+    func containerWorkingDirThroughDescriptors() async throws {
+        let marker = try HostMarker()
+        defer { marker.remove() }
+        try await DaemonFixture.with { daemon in
+            let pod = try await daemon.runtime.runPodSandbox(.with { $0.config = daemon.hostilePodConfig("leaky") }).podSandboxID
+            var escapes: [String] = []
+            for n in 3...12 {
+                var config = daemon.containerConfig("leaky-\(n)", ["cat", marker.relativePath])
+                config.workingDir = "/proc/self/fd/\(n)"
+                config.logPath = "leaky-\(n).log"
+                do {
+                    _ = try await daemon.startContainer(pod: pod, podConfig: daemon.hostilePodConfig("leaky"), config)
+                } catch {
+                    continue  // refused: what runc does with a working dir it cannot enter
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                let log = (try? String(contentsOfFile: daemon.logDir + "/leaky/leaky-\(n).log", encoding: .utf8)) ?? ""
+                if log.contains(marker.secret) { escapes.append("fd \(n): \(log.prefix(200))") }
+            }
+            #expect(escapes.isEmpty, "containers read the host's marker: \(escapes)")
+        }
+    }
+
     /// `ls -l` lines "… N -> TARGET", as a map from N to TARGET.
     static func descriptors(inListing text: String) -> [Int: String] {
         var found: [Int: String] = [:]
