@@ -56,16 +56,18 @@ let package = Package(
                 dependencies: ["TTRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "protocol/ShimAPI"),
 
-        // JSON without Foundation, for what the shim reads and writes (CNI, runc, OCI).
+        // JSON without Foundation, for what the shim reads and writes (CNI, runc, OCI, its state files).
         .target(name: "CorralJSON", path: "Sources/CorralJSON"),
+        // The daemon–shim contract beside the wire: protocol version, bootstrap record, state files.
+        .target(name: "ShimContract", dependencies: ["CorralSystem", "CorralJSON"], path: "protocol/Contract"),
 
         // corral-shim
         .target(name: "ShimIO", dependencies: ["CorralSystem"], path: "shim/Sources/ShimIO"),
         .target(name: "ShimCgroups", dependencies: ["CorralSystem", "CCorral"], path: "shim/Sources/ShimCgroups"),
         .target(name: "ShimNetwork", dependencies: ["CorralSystem", "CorralJSON"], path: "shim/Sources/ShimNetwork"),
         .target(name: "CorralShim",
-                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralJSON", "ShimIO", "ShimNetwork", "ShimCgroups",
-                               .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "CorralJSON", "ShimIO", "ShimNetwork",
+                               "ShimCgroups", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "shim/Sources/CorralShim"),
         .executableTarget(name: "corral-shim", dependencies: ["CorralShim"], path: "shim/main",
                           linkerSettings: [.unsafeFlags(staticShimFlags)]),
@@ -106,7 +108,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "CorralDaemon",
-                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralSystemd", "CRIAPI", "CRIGRPC", "AdminAPI", "OCISpec",
+                dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "CorralSystemd", "CRIAPI", "CRIGRPC", "AdminAPI", "OCISpec",
                                "CorralConfig", "CorralStore", "CorralSpec", "CorralImages", "CorralStreaming",
                                .product(name: "GRPCCore", package: "grpc-swift-2"),
                                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -126,7 +128,7 @@ let package = Package(
 
         // kubelet's streaming server (exec, attach, port-forward over SPDY/3.1 and WebSocket).
         .target(name: "CorralStreaming",
-                dependencies: ["CZlib", "CorralSystem",
+                dependencies: ["CZlib", "CorralSystem", "CorralJSON",
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -137,7 +139,7 @@ let package = Package(
 
         // corralctl
         .target(name: "CorralCtl",
-                dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CRIAPI", "CRIGRPC", "AdminAPI", "CorralConfig", "CSeccomp",
+                dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "CRIAPI", "CRIGRPC", "AdminAPI", "CorralConfig", "CSeccomp",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                                .product(name: "GRPCCore", package: "grpc-swift-2"),
                                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -206,15 +208,18 @@ let package = Package(
                     path: "Tests/CorralStreamingTests"),
         .testTarget(name: "DaemonIntegrationTests",
                     dependencies: ["CRIAPI", "CRIGRPC", "AdminAPI", "CorralSystem", "CorralImages", "StreamingTestSupport",
+                                   "ShimAPI", "ShimContract", "TTRPC",
                                    .product(name: "Crypto", package: "swift-crypto"),
                                    .product(name: "Logging", package: "swift-log"),
                                    .product(name: "GRPCCore", package: "grpc-swift-2"),
                                    .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport")],
                     path: "Tests/DaemonIntegrationTests"),
         .testTarget(name: "ShimIntegrationTests",
-                    dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "CorralShim", "CorralSpec", "OCISpec",
+                    dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "CorralJSON", "CorralShim", "CorralSpec", "OCISpec",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     path: "Tests/ShimIntegrationTests"),
+        .testTarget(name: "ShimContractTests", dependencies: ["ShimContract", "CorralJSON", "CorralSystem", "TestSupport"],
+                    path: "Tests/ShimContractTests"),
     ],
     swiftLanguageModes: [.v6]
 )

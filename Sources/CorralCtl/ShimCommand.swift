@@ -1,6 +1,7 @@
 import ArgumentParser
 import CorralSystem
 import ShimAPI
+import ShimContract
 import SwiftProtobuf
 import TTRPC
 import TTRPCWire
@@ -38,11 +39,11 @@ struct ShimCommand: AsyncParsableCommand {
         func address(state: String) throws -> String {
             if let socket { return socket }
             guard let pod else { throw ValidationError("give one of --socket PATH or --pod ID") }
-            let bootstrapPath = state + "/pods/" + pod + "/bootstrap.json"
-            guard let bootstrap = ShimBootstrapFile.read(bootstrapPath) else {
+            let bootstrapPath = ShimPaths(stateDir: state + "/pods/" + pod, socketDir: state + "/s").bootstrap
+            guard let bootstrap = Bootstrap.read(from: bootstrapPath) else {
                 throw ShimUnreachable(address: "pod \(pod)", reason: "no shim recorded (\(bootstrapPath) is missing or unreadable)")
             }
-            return bootstrap
+            return bootstrap.address
         }
 
         var deadline: Duration { .milliseconds(Int64(timeout * 1000)) }
@@ -192,14 +193,4 @@ struct ShimUnreachable: Error, CustomStringConvertible {
     let address: String
     let reason: String
     var description: String { "shim at \(address): \(reason)" }
-}
-
-/// Reads the address out of a shim's bootstrap.json.
-enum ShimBootstrapFile {
-    static func read(_ path: String) -> String? {
-        guard let text = try? FileSystem.readText(path),
-              let object = JSONText.parseObject(text),
-              case .string(let address)? = object["address"] else { return nil }
-        return address
-    }
 }

@@ -39,25 +39,41 @@ extension JSONValue {
         }
     }
 
-    private static func writeString(_ text: String, to out: inout [UInt8]) {
+    /// `text` as a JSON string. `escapingHTML` also escapes <, >, & and U+2028/U+2029 as Go's
+    /// encoding/json does, for text a Go client (kubectl) reads.
+    public static func quote(_ text: String, escapingHTML: Bool = false) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 2)
+        writeString(text, escapingHTML: escapingHTML, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func writeString(_ text: String, escapingHTML: Bool = false, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += "\\\"".utf8
-            case UInt8(ascii: "\\"): out += "\\\\".utf8
-            case 0x0A: out += "\\n".utf8
-            case 0x0D: out += "\\r".utf8
-            case 0x09: out += "\\t".utf8
-            case 0x08: out += "\\b".utf8
-            case 0x0C: out += "\\f".utf8
-            case 0..<0x20, 0x7F:
-                out += "\\u00".utf8
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0xF))
-            default: out.append(byte)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\"".utf8
+            case "\\": out += "\\\\".utf8
+            case "\n": out += "\\n".utf8
+            case "\r": out += "\\r".utf8
+            case "\t": out += "\\t".utf8
+            case "\u{08}": out += "\\b".utf8
+            case "\u{0C}": out += "\\f".utf8
+            case "<", ">", "&", "\u{2028}", "\u{2029}":
+                if escapingHTML { writeEscape(scalar.value, to: &out) } else { UTF8.encode(scalar) { out.append($0) } }
+            case let control where control.value < 0x20:
+                writeEscape(control.value, to: &out)
+            default:
+                UTF8.encode(scalar) { out.append($0) }
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// `\uXXXX` for a scalar of the Basic Multilingual Plane.
+    private static func writeEscape(_ value: UInt32, to out: inout [UInt8]) {
+        out += "\\u".utf8
+        for shift in stride(from: 12, through: 0, by: -4) { out.append(hexDigit(UInt8((value >> UInt32(shift)) & 0xF))) }
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {

@@ -1,8 +1,6 @@
 /// What every Corral binary reports about itself.
 public enum BuildInfo {
     public static let version = "0.1.0"
-    /// The daemon–shim protocol version written to bootstrap.json. Bump on an incompatible change.
-    public static let shimProtocolVersion: UInt32 = 1
     public static let runtime: String = {
         #if arch(x86_64)
         let arch = "amd64"

@@ -15,6 +15,13 @@ struct JSONSerializationTests {
         #expect(value.serialized() == #""q\" b\\ n\n r\r t\t \b\f \u0001 \u001f / é 😀""#)
     }
 
+    @Test func quotingEscapesHTMLOnlyWhenAskedAsGoDoes() {
+        let text = "a<b>&\u{2028}\"\\\u{1}\té\u{7f}"
+        #expect(JSONValue.quote(text) == "\"a<b>&\u{2028}\\\"\\\\\\u0001\\té\u{7f}\"")
+        #expect(JSONValue.quote(text, escapingHTML: true) == "\"a\\u003cb\\u003e\\u0026\\u2028\\\"\\\\\\u0001\\té\u{7f}\"")
+        #expect(JSONValue.quote(text) == JSONValue.string(text).serialized())
+    }
+
     @Test func roundTripsDocuments() throws {
         let texts = [
             #"{"a":[1,2,{"b":null}],"c":"d","e":-1.5,"f":false,"g":{}}"#,

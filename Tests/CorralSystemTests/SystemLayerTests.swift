@@ -20,21 +20,6 @@ struct SystemLayerTests {
         #expect(RFC3339.format(wallNanos: 1_700_000_000_123_456_789) == "2023-11-14T22:13:20.123456789Z")
     }
 
-    @Test func flatJSONRoundTrips() {
-        let text = JSONText.object([("address", .string("unix:///a \"b\"\n")), ("pid", .integer(-42))])
-        let parsed = JSONText.parseObject(text)
-        #expect(parsed?["address"] == .string("unix:///a \"b\"\n"))
-        #expect(parsed?["pid"] == .integer(-42))
-        #expect(JSONText.parseObject("{\"a\": [1]}") == nil)
-        #expect(JSONText.parseObject("not json") == nil)
-    }
-
-    @Test func quotingEscapesHTMLOnlyWhenAskedAsGoDoes() {
-        let text = "a<b>&\u{2028}\"\\\u{1}\té"
-        #expect(JSONText.quote(text) == "\"a<b>&\u{2028}\\\"\\\\\\u0001\\té\"")
-        #expect(JSONText.quote(text, escapingHTML: true) == "\"a\\u003cb\\u003e\\u0026\\u2028\\\"\\\\\\u0001\\té\"")
-    }
-
     @Test func atomicWriteReplacesWholeFiles() throws {
         let dir = "/tmp/corral-sys-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileSystem.makeDirectories(dir + "/a/b")

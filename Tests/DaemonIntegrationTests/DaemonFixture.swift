@@ -44,7 +44,7 @@ final class DaemonFixture: @unchecked Sendable {
     /// `traceRuntime`, the runc handler is a wrapper that records each invocation in `runtimeTrace`,
     /// so that a test can tell which of runc's commands really ran.
     init(shimCallTimeout: String = "10s", topLevelConfig: String = "", extraConfig: String = "",
-         traceRuntime: Bool = false) throws {
+         traceRuntime: Bool = false, shimPath: String = DaemonFixture.binDir + "/corral-shim") throws {
         var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         dir = String(cString: made!)
@@ -71,7 +71,7 @@ final class DaemonFixture: @unchecked Sendable {
             root = "\(root)"
             state = "\(state)"
             socket = "\(socket)"
-            shim_path = "\(Self.binDir)/corral-shim"
+            shim_path = "\(shimPath)"
 
             [cni]
             conf_dir = "\(cniConfDir)"

@@ -2,6 +2,7 @@ import CorralShim
 import CorralSystem
 import Foundation
 import ShimAPI
+import ShimContract
 import TTRPC
 
 #if canImport(Glibc)
@@ -79,8 +80,9 @@ final class PodFixture: @unchecked Sendable {
     func start() throws {
         let result = try ShimHarness.run(["start", "--id", id, "--state-dir", stateDir, "--socket-dir", socketDir] + shimFlags)
         guard result.status == 0 else { throw HarnessError("start: \(result.stderr)") }
-        client = try Client.connect(result.stdout)
-        shimPID = Bootstrap.read(from: paths.bootstrap)?.pid ?? 0
+        guard let bootstrap = Bootstrap(startOutput: result.stdout) else { throw HarnessError("start printed \(result.stdout)") }
+        client = try Client.connect(bootstrap.address)
+        shimPID = bootstrap.pid
     }
 
     /// CreateSandbox + StartSandbox.

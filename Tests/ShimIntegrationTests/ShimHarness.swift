@@ -2,6 +2,7 @@ import CorralShim
 import CorralSystem
 import Foundation
 import ShimAPI
+import ShimContract
 import TTRPC
 
 #if canImport(Glibc)
@@ -87,8 +88,10 @@ struct ShimHarness: ~Copyable {
     func start() throws -> (address: String, pid: Int32, client: Client) {
         let result = try run("start")
         guard result.status == 0 else { throw HarnessError("start failed (\(result.status)): \(result.stderr)") }
+        guard let printed = Bootstrap(startOutput: result.stdout) else { throw HarnessError("start printed \(result.stdout)") }
         guard let bootstrap = Bootstrap.read(from: paths.bootstrap) else { throw HarnessError("no bootstrap.json") }
-        return (result.stdout, bootstrap.pid, try Client.connect(result.stdout))
+        guard printed == bootstrap else { throw HarnessError("start printed \(printed), bootstrap.json says \(bootstrap)") }
+        return (printed.address, printed.pid, try Client.connect(printed.address))
     }
 
     /// Waits until `pid` is gone (it is not our child, so there is no status to collect).

@@ -2,6 +2,7 @@ import CorralShim
 import CorralSystem
 import Foundation
 import ShimAPI
+import ShimContract
 import Testing
 import TTRPC
 
@@ -18,7 +19,7 @@ struct ShimLifecycleTests {
 
         #expect(address == shim.paths.address)
         let bootstrap = try #require(Bootstrap.read(from: shim.paths.bootstrap))
-        #expect(bootstrap.protocolVersion == BuildInfo.shimProtocolVersion)
+        #expect(bootstrap.protocolVersion == ShimProtocol.version)
         #expect(bootstrap.address == address)
         // Its own session, not our child, and a child subreaper.
         #expect(getsid(pid) == pid)
@@ -31,7 +32,7 @@ struct ShimLifecycleTests {
 
         let version = try await client.call(DebugMethods.version, .init())
         #expect(version.version == BuildInfo.version)
-        #expect(version.protocolVersion == BuildInfo.shimProtocolVersion)
+        #expect(version.protocolVersion == ShimProtocol.version)
         _ = try await client.call(DebugMethods.ping, .init())
         let details = try await client.call(DebugMethods.info, .init())
         #expect(details.pid == UInt32(pid))
@@ -49,7 +50,8 @@ struct ShimLifecycleTests {
         defer { first.client.close() }
         let again = try shim.run("start")
         #expect(again.status == 0)
-        #expect(again.stdout == first.address)
+        // The same record: the live shim's.
+        #expect(Bootstrap(startOutput: again.stdout) == Bootstrap(address: first.address, pid: first.pid))
         #expect(Bootstrap.read(from: shim.paths.bootstrap)?.pid == first.pid)
     }
 

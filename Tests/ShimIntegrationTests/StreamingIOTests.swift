@@ -1,3 +1,4 @@
+import CorralJSON
 import CorralShim
 import CorralSystem
 import Foundation
@@ -19,7 +20,7 @@ struct StreamingIOTests {
     static let lineShell = ["sh", "-c", #"while read -r line; do eval "$line"; done; echo end-of-input"#]
 
     static func processSpec(_ args: [String], terminal: Bool) -> Data {
-        let quoted = args.map { JSONText.quote($0) }.joined(separator: ",")
+        let quoted = args.map { JSONValue.quote($0) }.joined(separator: ",")
         return Data(#"{"args":[\#(quoted)],"cwd":"/","env":["PATH=/bin","TERM=xterm"],"user":{"uid":0,"gid":0},"terminal":\#(terminal)}"#.utf8)
     }
 

@@ -1,5 +1,6 @@
 import CorralSystem
 import ShimAPI
+import ShimContract
 import TTRPC
 
 /// `corral.shim.v1.Debug`: what an operator can ask a live shim.
@@ -10,7 +11,7 @@ enum DebugService {
             var response = Corral_Shim_V1_VersionResponse()
             response.version = BuildInfo.version
             response.revision = BuildInfo.revision
-            response.protocolVersion = BuildInfo.shimProtocolVersion
+            response.protocolVersion = ShimProtocol.version
             response.runtime = BuildInfo.runtime
             return response
         }

@@ -1,5 +1,6 @@
 import CorralJSON
 import CorralSystem
+import ShimContract
 import ShimNetwork
 
 #if canImport(Glibc)
@@ -16,53 +17,40 @@ enum DeleteCommand {
             kill(bootstrap.pid, SIGKILL)
             await waitGone(bootstrap.pid)
         }
-        let sandbox = (try? FileSystem.readText(paths.stateDir + "/sandbox.json")).flatMap(JSONText.parseObject) ?? [:]
-        await deleteTasks(stateDir: paths.stateDir)
-        await deleteNetwork(sandbox, id: options.id)
-        for key in ["netns", "ipc", "uts"] {
-            if case .string(let path)? = sandbox[key], !path.isEmpty { Namespaces.release(path) }
-        }
-        if case .integer(let initPID)? = sandbox["init_pid"], initPID > 1, comm(Int32(initPID)) == "corral-init" {
-            kill(Int32(initPID), SIGKILL)
+        await deleteTasks(paths)
+        if let sandbox = SandboxRecord.read(from: paths.sandbox) {
+            await deleteNetwork(sandbox, id: options.id)
+            for path in [sandbox.networkNamespace, sandbox.ipcNamespace, sandbox.utsNamespace] where !path.isEmpty {
+                Namespaces.release(path)
+            }
+            if sandbox.initPID > 1, comm(sandbox.initPID) == "corral-init" { kill(sandbox.initPID, SIGKILL) }
         }
         FileSystem.remove(paths.socketPath)
         FileSystem.removeTree(paths.stateDir)
         return 0
     }
 
-    private static func deleteTasks(stateDir: String) async {
-        let tasksDir = stateDir + "/tasks"
-        for name in (try? FileSystem.listDirectory(tasksDir)) ?? [] {
-            guard let task = (try? FileSystem.readText(tasksDir + "/" + name + "/task.json")).flatMap(JSONText.parseObject),
-                  case .string(let id)? = task["id"] else { continue }
-            if case .integer(let pid)? = task["pid"], pid > 1 { kill(Int32(pid), SIGKILL) }
-            guard case .string(let execID)? = task["exec_id"], execID.isEmpty else { continue }
-            var runtime = "runc"
-            if case .string(let binary)? = task["runtime"], !binary.isEmpty { runtime = binary }
+    private static func deleteTasks(_ paths: ShimPaths) async {
+        for name in (try? FileSystem.listDirectory(paths.tasks)) ?? [] {
+            guard let task = TaskFile.read(from: paths.tasks + "/" + name + "/task.json") else { continue }
+            if task.pid > 1 { kill(task.pid, SIGKILL) }
+            guard task.execID.isEmpty else { continue }
+            let runtime = task.runtime.isEmpty ? "runc" : task.runtime
             // Removes the container's state and cgroup; it may already be gone.
-            _ = try? await Command.run(runtime, arguments: ["--root", stateDir + "/runtime", "delete", "--force", id])
-            if case .integer(1)? = task["rootfs_mounted"], case .string(let bundle)? = task["bundle"] {
-                Mounts.unmount(bundle + "/rootfs")
-            }
+            _ = try? await Command.run(runtime, arguments: ["--root", paths.runtimeRoot, "delete", "--force", task.id])
+            if task.rootfsMounted && !task.bundle.isEmpty { Mounts.unmount(task.bundle + "/rootfs") }
         }
     }
 
-    private static func deleteNetwork(_ sandbox: [String: JSONText.Value], id: String) async {
-        guard case .string(let config)? = sandbox["cni_config"], !config.isEmpty,
-              case .string(let netns)? = sandbox["netns"], !netns.isEmpty,
-              let json = try? JSONValue(parsing: config), let list = try? CNINetworkList(json: json) else { return }
-        var result: CNIResult?
-        if case .string(let raw)? = sandbox["cni_result"], !raw.isEmpty, let value = try? JSONValue(parsing: raw) {
-            result = try? CNIResult(json: value)
-        }
-        func text(_ key: String) -> String {
-            if case .string(let value)? = sandbox[key] { return value }
-            return ""
-        }
-        let dirs = text("cni_bin_dirs").split(separator: ":").map(String.init)
+    private static func deleteNetwork(_ sandbox: SandboxRecord, id: String) async {
+        guard !sandbox.cniConfig.isEmpty, !sandbox.networkNamespace.isEmpty,
+              let json = try? JSONValue(parsing: sandbox.cniConfig), let list = try? CNINetworkList(json: json) else { return }
+        let result = (try? JSONValue(parsing: sandbox.cniResult)).flatMap { try? CNIResult(json: $0) }
+        let dirs = sandbox.cniBinDirectories
         let client = CNIClient(binDirectories: dirs.isEmpty ? CNIClient.defaultBinDirectories : dirs)
-        let pod = CNIPodNetwork(containerID: id, netnsPath: netns, podName: text("pod_name"),
-                                podNamespace: text("pod_namespace"), podUID: text("pod_uid"))
+        let pod = CNIPodNetwork(containerID: id, netnsPath: sandbox.networkNamespace, podName: sandbox.podName,
+                                podNamespace: sandbox.podNamespace, podUID: sandbox.podUID)
+        // Best effort: the network may be half gone already, and delete must finish regardless.
         try? await client.tearDown(network: list, pod: pod, result: result)
     }
 

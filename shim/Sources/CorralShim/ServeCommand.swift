@@ -1,4 +1,5 @@
 import CorralSystem
+import ShimContract
 import TTRPC
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import CorralSystem
 import Dispatch
+import ShimContract
 import Synchronization
 import TTRPC
 

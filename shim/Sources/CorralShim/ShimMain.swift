@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CorralSystem
 import Dispatch
+import ShimContract
 import Synchronization
 
 /// The shim's entry point, behind a thin `main`.
@@ -34,7 +35,7 @@ public enum ShimMain {
 
     public static func run(_ arguments: [String]) async -> Int32 {
         if arguments.first == "version" || arguments.first == "--version" {
-            print("corral-shim \(BuildInfo.version) (protocol \(BuildInfo.shimProtocolVersion), \(BuildInfo.runtime))")
+            print("corral-shim \(BuildInfo.version) (protocol \(ShimProtocol.version), \(BuildInfo.runtime))")
             return 0
         }
         let options: ShimOptions

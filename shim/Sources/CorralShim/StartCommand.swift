@@ -1,12 +1,14 @@
 import CorralSystem
 import ShimAPI
+import ShimContract
 import TTRPC
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `corral-shim start`: find the pod's live shim or start one, print its address, exit.
+/// `corral-shim start`: find the pod's live shim or start one, print its bootstrap record (its
+/// protocol version, address and pid, one JSON line), exit.
 enum StartCommand {
     static let readyTimeoutMillis: Int32 = 10_000
 
@@ -26,8 +28,8 @@ enum StartCommand {
         }
         defer { lock.close() }
 
-        if let live = await liveAddress(paths) {
-            print(live)
+        if let live = await liveShim(paths) {
+            print(live.line)
             return 0
         }
         FileSystem.remove(paths.socketPath)
@@ -62,18 +64,18 @@ enum StartCommand {
             let tail = (try? FileSystem.readText(paths.log))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
             return fail("shim for pod \(options.id) did not come up\(line == nil ? " within \(readyTimeoutMillis) ms" : ""); its log says:\n\(tail)")
         }
-        print(address)
+        print(Bootstrap(address: address, pid: pid).line)
         return 0
     }
 
-    /// The address of a shim already serving this state dir, if one answers a ping.
-    static func liveAddress(_ paths: ShimPaths) async -> String? {
+    /// The record of a shim already serving this state dir, if one answers a ping.
+    static func liveShim(_ paths: ShimPaths) async -> Bootstrap? {
         guard let bootstrap = Bootstrap.read(from: paths.bootstrap),
               ProcessControl.isAlive(bootstrap.pid),
               let client = try? Client.connect(bootstrap.address) else { return nil }
         defer { client.close() }
         guard (try? await client.call(DebugMethods.ping, .init(), timeout: .seconds(2))) != nil else { return nil }
-        return bootstrap.address
+        return bootstrap
     }
 
     private static func readLine(from fd: FileDescriptor, timeoutMillis: Int32) -> String? {

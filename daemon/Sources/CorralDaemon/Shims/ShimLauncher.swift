@@ -1,5 +1,6 @@
 import CorralSystem
 import Foundation
+import ShimContract
 
 /// Runs the `corral-shim` binary's own commands: `start` (fork the pod's shim, or find the
 /// live one) and `delete` (clean up after a shim that died).
@@ -13,9 +14,11 @@ struct ShimLauncher: Sendable {
 
     func stateDir(of podID: String) -> String { stateRoot + "/pods/" + podID }
     var socketDir: String { stateRoot + "/s" }
+    func paths(of podID: String) -> ShimPaths { ShimPaths(stateDir: stateDir(of: podID), socketDir: socketDir) }
 
-    /// Starts the pod's shim and returns its address (`unix://…`) and pid.
-    func start(podID: String) async throws(CRIError) -> (address: String, pid: Int32) {
+    /// Starts the pod's shim and returns its bootstrap record: the protocol it speaks, its address
+    /// (`unix://…`) and its pid.
+    func start(podID: String) async throws(CRIError) -> Bootstrap {
         let arguments = ["start", "--id", podID, "--state-dir", stateDir(of: podID), "--socket-dir", socketDir]
             + (execViaRuntime ? ["--exec-via-runtime"] : [])
         let result: CommandResult
@@ -33,11 +36,12 @@ struct ShimLauncher: Sendable {
             let detail = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
             throw .internalError("corral-shim start for pod \(podID) failed (\(result.status)): \(detail)")
         }
-        let address = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard address.hasPrefix("unix://") else {
-            throw .internalError("corral-shim start for pod \(podID) printed no address: \"\(address)\"")
+        guard var bootstrap = Bootstrap(startOutput: result.stdoutText) else {
+            throw .internalError("corral-shim start for pod \(podID) printed no bootstrap record: \"\(result.stdoutText)\"")
         }
-        return (address, bootstrap(of: podID)?.pid ?? 0)
+        // A shim of before the record was printed: its pid is in the state dir.
+        if bootstrap.pid == 0 { bootstrap.pid = Bootstrap.read(from: paths(of: podID).bootstrap)?.pid ?? 0 }
+        return bootstrap
     }
 
     /// `corral-shim delete`: CNI DEL, unmounts, cgroups, state dir. Idempotent; best effort.
@@ -45,15 +49,6 @@ struct ShimLauncher: Sendable {
         let arguments = ["delete", "--id", podID, "--state-dir", stateDir(of: podID), "--socket-dir", socketDir]
         guard let result = try? await Command.run(binary, arguments: arguments) else { return "could not run \(binary)" }
         return result.status == .exited(0) ? nil : result.stderrText
-    }
-
-    /// What the shim left in its state dir: its address and pid, for a daemon that restarts.
-    func bootstrap(of podID: String) -> (address: String, pid: Int32)? {
-        guard let data = FileManager.default.contents(atPath: stateDir(of: podID) + "/bootstrap.json"),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let address = object["address"] as? String,
-              let pid = object["pid"] as? Int else { return nil }
-        return (address, Int32(clamping: pid))
     }
 
     /// The shim next to corrald's own executable, else the one on PATH.

@@ -1,6 +1,7 @@
 import CorralSystem
 import Logging
 import ShimAPI
+import ShimContract
 import TTRPC
 
 /// The connections to every pod's shim, and the event stream of each. Holding a handle never
@@ -29,30 +30,56 @@ actor ShimManager {
 
     /// Starts (or finds) the pod's shim, connects and subscribes to its events.
     func start(podID: String) async throws(CRIError) -> (handle: ShimHandle, pid: Int32) {
-        let (address, pid) = try await launcher.start(podID: podID)
-        let handle = try await connect(podID: podID, address: address)
-        return (handle, pid)
+        let bootstrap = try await launcher.start(podID: podID)
+        let handle = try await connect(podID: podID, address: bootstrap.address, speaking: bootstrap.protocolVersion)
+        return (handle, bootstrap.pid)
     }
 
-    /// Connects to a shim that should be running (at start-up, or after `start`).
-    func connect(podID: String, address: String) async throws(CRIError) -> ShimHandle {
+    /// Connects to a shim that should be running (at start-up, or after `start`). Unless its
+    /// protocol version is known already (`start` prints it), the shim is asked for it first:
+    /// one this corrald does not speak is refused, before any call could misread its answers.
+    func connect(podID: String, address: String, speaking known: UInt32? = nil) async throws(CRIError) -> ShimHandle {
         if let existing = handles[podID], existing.address == address, !existing.client.isClosed { return existing }
+        if let known { try refuseUnless(speaking: known, podID: podID, address: address) }
         let limit = launcher.timeouts.connect
         let client: Client
+        let version: UInt32
         do {
-            client = try await withDeadline(limit, onTimeout: {
+            (client, version) = try await withDeadline(limit, onTimeout: {
                 .deadlineExceededError("connecting to the shim of pod \(podID) at \(address) took over \(limit)")
             }) {
-                try Client.connect(address)
+                let client = try Client.connect(address)
+                if let known { return (client, known) }
+                do {
+                    return (client, try await client.call(DebugMethods.version, .init(), timeout: limit).protocolVersion)
+                } catch {
+                    client.close()
+                    throw error
+                }
             }
         } catch {
             throw CRIError.from(error).prefixed("connecting to the shim of pod \(podID)")
+        }
+        do {
+            try refuseUnless(speaking: version, podID: podID, address: address)
+        } catch {
+            client.close()
+            throw error
         }
         let handle = ShimHandle(podID: podID, address: address, client: client, timeout: launcher.timeouts.call)
         handles[podID]?.client.close()
         handles[podID] = handle
         subscribe(handle)
         return handle
+    }
+
+    private func refuseUnless(speaking version: UInt32, podID: String, address: String) throws(CRIError) {
+        do {
+            try ShimProtocol.check(version)
+        } catch {
+            logger.error("refusing a shim", metadata: ["pod": "\(podID)", "address": "\(address)", "reason": "\(error)"])
+            throw CRIError(.failedPrecondition, "the shim of pod \(podID) at \(address) is refused: \(error)")
+        }
     }
 
     func handle(_ podID: String) -> ShimHandle? { handles[podID] }

@@ -1,3 +1,4 @@
+import CorralJSON
 import CorralSystem
 import Logging
 import Synchronization
@@ -66,7 +67,7 @@ struct SPDYPortForwardSession: Sendable {
             // kubelet's report (uid is empty behind the CRI); clients show it as the reason.
             let message = "error forwarding port \(port) to pod \(podSandboxID), uid : \(failure)"
             logger.debug("port-forward failed", metadata: ["error": "\(message)"])
-            let report = #"{"closeConnection":true,"message":"# + JSONText.quote(message, escapingHTML: true) + "}\n"
+            let report = #"{"closeConnection":true,"message":"# + JSONValue.quote(message, escapingHTML: true) + "}\n"
             try? await error.write(Array(report.utf8))
         }
         data.inbound.discard()

@@ -1,3 +1,4 @@
+import CorralJSON
 import CorralSystem
 
 /// How an exec or attach ended, and how kubelet reports that on the error stream: protocol v4
@@ -28,12 +29,12 @@ enum ExecStatus: Sendable, Equatable {
         case .success:
             return #"{"metadata":{},"status":"Success"}"#
         case .nonZeroExit(let code, _):
-            return #"{"metadata":{},"status":"Failure","message":"# + JSONText.quote(message!, escapingHTML: true)
+            return #"{"metadata":{},"status":"Failure","message":"# + JSONValue.quote(message!, escapingHTML: true)
                 + #","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":""#
                 + "\(code)" + #""}]}}"#
         case .failure(let cause):
-            return #"{"metadata":{},"status":"Failure","message":"# + JSONText.quote(message!, escapingHTML: true)
-                + #","reason":"InternalError","details":{"causes":[{"message":"# + JSONText.quote(cause, escapingHTML: true)
+            return #"{"metadata":{},"status":"Failure","message":"# + JSONValue.quote(message!, escapingHTML: true)
+                + #","reason":"InternalError","details":{"causes":[{"message":"# + JSONValue.quote(cause, escapingHTML: true)
                 + #"}]},"code":500}"#
         }
     }

@@ -1,3 +1,4 @@
+import CorralJSON
 import CorralSystem
 
 /// Terminal sizes from the resize stream: a run of JSON objects (`{"Width":80,"Height":24}`,
@@ -62,11 +63,11 @@ struct ResizeDecoder {
     }
 
     private static func parse(_ object: ArraySlice<UInt8>) -> TerminalSize? {
-        guard let members = JSONText.parseObject(String(decoding: object, as: UTF8.self)) else { return nil }
+        guard case .object(let members)? = try? JSONValue(parsing: Array(object)) else { return nil }
         var width: UInt16 = 0
         var height: UInt16 = 0
         for (key, value) in members {
-            guard case .integer(let n) = value, let n = UInt16(exactly: n) else { continue }
+            guard let n = value.int64.flatMap({ UInt16(exactly: $0) }) else { continue }
             switch key.lowercased() {
             case "width": width = n
             case "height": height = n

@@ -2,6 +2,7 @@ import CorralJSON
 import CorralSystem
 import ShimAPI
 import ShimCgroups
+import ShimContract
 import ShimNetwork
 import TTRPC
 
@@ -226,23 +227,15 @@ actor PodSandbox {
 
     /// What `corral-shim delete` needs to clean up after this shim dies.
     private func persist() {
-        let json = JSONText.object([
-            ("id", .string(shim.options.id)),
-            ("state", .integer(Int64(state.rawValue))),
-            ("netns", .string(namespaces.network ?? "")),
-            ("ipc", .string(namespaces.ipc ?? "")),
-            ("uts", .string(namespaces.uts ?? "")),
-            ("init_pid", .integer(Int64(namespaces.initPID ?? 0))),
-            ("cni_config", .string(network?.json.serialized() ?? "")),
-            ("cni_result", .string(networkResult?.raw.serialized() ?? "")),
-            ("cni_bin_dirs", .string((request?.network.cniBinDirs ?? []).joined(separator: ":"))),
-            ("pod_name", .string(request?.metadata.name ?? "")),
-            ("pod_namespace", .string(request?.metadata.namespace ?? "")),
-            ("pod_uid", .string(request?.metadata.uid ?? "")),
-            ("cgroup_parent", .string(request?.cgroupParent ?? "")),
-        ])
+        let record = SandboxRecord(
+            id: shim.options.id, state: state.rawValue, networkNamespace: namespaces.network ?? "",
+            ipcNamespace: namespaces.ipc ?? "", utsNamespace: namespaces.uts ?? "", initPID: namespaces.initPID ?? 0,
+            cniConfig: network?.json.serialized() ?? "", cniResult: networkResult?.raw.serialized() ?? "",
+            cniBinDirectories: request?.network.cniBinDirs ?? [], podName: request?.metadata.name ?? "",
+            podNamespace: request?.metadata.namespace ?? "", podUID: request?.metadata.uid ?? "",
+            cgroupParent: request?.cgroupParent ?? "")
         do {
-            try FileSystem.writeAtomically(shim.paths.stateDir + "/sandbox.json", Array(json.utf8), mode: 0o600)
+            try record.write(to: shim.paths.sandbox)
         } catch {
             shim.log(.error, "persisting sandbox state: \(error)")
         }

@@ -1,5 +1,6 @@
 import CorralSystem
 import ShimAPI
+import ShimContract
 import TTRPC
 
 /// What happens when a task's process exits: its status recorded, its runtime state released, waiters woken.
@@ -23,7 +24,11 @@ extension TaskRegistry {
         if case .signaled(let s) = status { signal = s }
         let exit = ExitRecord(status: UInt32(bitPattern: status.code), exitedAtWallNanos: Clock.wallNanos,
                               oomKilled: oom, signal: signal)
-        try? FileSystem.writeAtomically(taskDir(key) + "/exit.json", Array(exit.json.utf8))
+        do {
+            try exit.write(to: taskDir(key) + "/exit.json")
+        } catch {
+            shim.log(.error, "persisting the exit of \(key): \(error)")
+        }
         records[key]?.status = .stopped
         records[key]?.exit = exit
         try? persist(key)

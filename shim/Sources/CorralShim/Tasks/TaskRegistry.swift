@@ -1,6 +1,7 @@
 import CorralJSON
 import CorralSystem
 import ShimAPI
+import ShimContract
 import TTRPC
 
 /// Every container and exec of the pod, and the one place their state changes.
@@ -31,12 +32,12 @@ actor TaskRegistry {
     var hasLiveTasks: Bool { records.values.contains { $0.status == .running || $0.status == .created } }
 
     func runtime(for binary: String) -> OCIRuntime {
-        OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: shim.paths.stateDir + "/runtime",
+        OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: shim.paths.runtimeRoot,
                    waiter: shim.reaper.childWaiter)
     }
 
     func taskDir(_ key: TaskKey) -> String {
-        shim.paths.stateDir + "/tasks/" + (key.execID.isEmpty ? key.id : key.id + "@" + key.execID)
+        shim.paths.task(key.id, exec: key.execID)
     }
 
     func record(_ id: String, _ execID: String = "") throws(RPCError) -> TaskRecord {
@@ -51,12 +52,9 @@ actor TaskRegistry {
     /// What `corral-shim delete` needs after this shim is gone: ids, pids, bundles, runtime.
     func persist(_ key: TaskKey) throws {
         guard let record = records[key] else { return }
-        let json = JSONText.object([
-            ("id", .string(record.id)), ("exec_id", .string(record.execID)), ("pid", .integer(Int64(record.pid))),
-            ("bundle", .string(record.bundle)), ("runtime", .string(record.runtimeBinary)),
-            ("rootfs_mounted", .integer(mountedRootfs.contains(record.id) ? 1 : 0)),
-        ])
-        try FileSystem.writeAtomically(taskDir(key) + "/task.json", Array(json.utf8))
+        try TaskFile(id: record.id, execID: record.execID, pid: record.pid, bundle: record.bundle,
+                     runtime: record.runtimeBinary, rootfsMounted: mountedRootfs.contains(record.id))
+            .write(to: taskDir(key) + "/task.json")
     }
 }
 

@@ -1,0 +1,35 @@
+import CorralJSON
+
+/// `tasks/ID[@EXEC]/task.json`: a container or an exec as `corral-shim delete` finds it after its
+/// shim is gone: what to kill, what runc knows it as, what to unmount.
+public struct TaskFile: StateFile, Equatable {
+    public var id: String
+    public var execID: String
+    public var pid: Int32
+    public var bundle: String
+    public var runtime: String
+    public var rootfsMounted: Bool
+
+    public init(id: String, execID: String = "", pid: Int32 = 0, bundle: String = "", runtime: String = "",
+                rootfsMounted: Bool = false) {
+        self.id = id
+        self.execID = execID
+        self.pid = pid
+        self.bundle = bundle
+        self.runtime = runtime
+        self.rootfsMounted = rootfsMounted
+    }
+
+    public var json: JSONObject {
+        [
+            "id": .string(id), "exec_id": .string(execID), "pid": .integer(Int64(pid)), "bundle": .string(bundle),
+            "runtime": .string(runtime), "rootfs_mounted": .integer(rootfsMounted ? 1 : 0),
+        ]
+    }
+
+    public init?(json: JSONObject) {
+        guard let id = json["id"]?.string else { return nil }
+        self.init(id: id, execID: json.text("exec_id"), pid: Int32(clamping: json.integer("pid")),
+                  bundle: json.text("bundle"), runtime: json.text("runtime"), rootfsMounted: json.integer("rootfs_mounted") == 1)
+    }
+}
