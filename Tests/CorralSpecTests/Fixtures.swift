@@ -50,7 +50,7 @@ func makeInput(image: ImageExecutionConfig? = ImageExecutionConfig(env: ["PATH=/
         imageName: "docker.io/library/app:1",
         namespaces: PodNamespacePaths(network: "/run/corral/ns/net", ipc: "/run/corral/ns/ipc",
                                       uts: "/run/corral/ns/uts", pid: "/run/corral/ns/pid"),
-        podFiles: PodFiles(hosts: "/etc/hosts", resolvConf: "/etc/resolv.conf", hostname: "/etc/hostname",
+        podFiles: PodFileMounts(hosts: "/etc/hosts", resolvConf: "/etc/resolv.conf", hostname: "/etc/hostname",
                            shm: "/dev/shm"),
         cgroupsPath: "/corral/pod/c0ffee",
         readImageFile: { path in files[path].map { Array($0.utf8) } },

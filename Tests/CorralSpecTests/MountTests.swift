@@ -48,7 +48,7 @@ struct MountTests {
 
     @Test func withoutAPodShmTheDefaultTmpfsStays() throws {
         var input = makeInput()
-        input.podFiles = PodFiles()
+        input.podFiles = PodFileMounts()
         let result = try spec(input)
         #expect(result.mount(at: "/dev/shm")?.type == "tmpfs")
         #expect(result.mount(at: "/etc/hosts") == nil)

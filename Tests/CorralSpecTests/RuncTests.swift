@@ -107,7 +107,7 @@ final class RuncBundle {
         var input = makeInput(image: ImageExecutionConfig(cmd: ["/bin/busybox", "true"]), imageFiles: [:],
                               container: configure)
         input.namespaces = PodNamespacePaths()
-        input.podFiles = PodFiles(hosts: "/etc/hosts", resolvConf: "/etc/resolv.conf", hostname: "/etc/hostname")
+        input.podFiles = PodFileMounts(hosts: "/etc/hosts", resolvConf: "/etc/resolv.conf", hostname: "/etc/hostname")
         input.cgroupsPath = cgroupsPath
         input.host = HostFacts.detect()
         let score = (try? String(contentsOfFile: "/proc/self/oom_score_adj", encoding: .utf8)) ?? "0"

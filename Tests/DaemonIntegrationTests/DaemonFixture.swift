@@ -5,6 +5,7 @@ import CorralSystem
 import Foundation
 import GRPCNIOTransportHTTP2Posix
 import Logging
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -66,6 +67,7 @@ final class DaemonFixture: @unchecked Sendable {
             try "#!/bin/sh\necho \"$*\" >> \(dir)/runtime-calls\nexec /usr/sbin/runc \"$@\"\n"
                 .write(toFile: runc, atomically: true, encoding: .utf8)
             chmod(runc, 0o755)
+            try waitUntilExecutable(runc)
         }
         let config = topLevelConfig + """
             root = "\(root)"
@@ -317,6 +319,7 @@ final class DaemonFixture: @unchecked Sendable {
         }
         return found
     }
+
 
     /// The runc commands the traced runtime ran, in order ("create", "start", "exec", ...).
     func runtimeCommands() -> [String] {

@@ -4,6 +4,7 @@ import Foundation
 import ShimAPI
 import ShimContract
 import TTRPC
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -129,6 +130,7 @@ final class PodFixture: @unchecked Sendable {
         try "#!/bin/sh\necho \"$*\" >> \(runtimeTrace)\nexec /usr/sbin/runc \"$@\"\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o755)
+        try waitUntilExecutable(path)
         return path
     }
 
@@ -308,6 +310,7 @@ struct HostSnapshot: Equatable {
 }
 
 extension ShimHarness {
+
     /// Runs any program to completion, capturing its output.
     static func runTool(_ path: String, _ arguments: [String]) throws -> Run {
         let out = try FileDescriptor.pipe()

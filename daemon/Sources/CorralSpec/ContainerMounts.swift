@@ -13,7 +13,7 @@ struct ContainerMounts {
     var rootfsPropagation: String?
 
     /// - Parameter resolveHostPath: symlinks resolved, or the errno text when the path is unusable.
-    static func make(_ config: Runtime_V1_ContainerConfig, podFiles: PodFiles, hostIPC: Bool,
+    static func make(_ config: Runtime_V1_ContainerConfig, podFiles: PodFileMounts, hostIPC: Bool,
                      resolveHostPath: (String) -> Result<String, SpecFailure> = Self.resolve) throws(SpecError) -> ContainerMounts {
         let context = config.linux.securityContext
         let requested = config.mounts

@@ -15,7 +15,7 @@ public struct ContainerSpecInput: Sendable {
     public var namespaces: PodNamespacePaths
     /// `/proc/PID/ns/pid` of the target container when the PID namespace mode is TARGET.
     public var targetPIDNamespace: String
-    public var podFiles: PodFiles
+    public var podFiles: PodFileMounts
     public var cgroupsPath: String
     /// Reads a file of the image's root filesystem by its absolute path in the image
     /// (`/etc/passwd`, `/etc/group`); nil when the image has none.
@@ -31,7 +31,7 @@ public struct ContainerSpecInput: Sendable {
 
     public init(containerID: String, sandboxID: String, config: Runtime_V1_ContainerConfig,
                 sandboxConfig: Runtime_V1_PodSandboxConfig, image: ImageConfiguration, imageName: String,
-                namespaces: PodNamespacePaths, targetPIDNamespace: String = "", podFiles: PodFiles,
+                namespaces: PodNamespacePaths, targetPIDNamespace: String = "", podFiles: PodFileMounts,
                 cgroupsPath: String, readImageFile: @escaping @Sendable (String) -> [UInt8]?,
                 daemonOOMScoreAdj: Int = 0, hostHasAppArmor: Bool = false, host: HostFacts = .current,
                 rlimits: [POSIXRlimit] = ContainerDefaults.rlimits) {
@@ -70,7 +70,7 @@ public struct PodNamespacePaths: Sendable, Equatable {
 }
 
 /// Host paths of the files every container of the pod sees; empty: not mounted.
-public struct PodFiles: Sendable, Equatable {
+public struct PodFileMounts: Sendable, Equatable {
     public var hosts: String
     public var resolvConf: String
     public var hostname: String

@@ -8,7 +8,7 @@ public final class MetadataStore: Sendable {
     private let pool: DatabasePool
 
     /// Where the daemon keeps it, so corralctl can find it too.
-    public static func defaultPath(root: String) -> String { root + "/metadata.db" }
+    public static func defaultPath(root: String) -> String { root + "/meta.db" }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws(StoreError) {

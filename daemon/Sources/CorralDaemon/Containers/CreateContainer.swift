@@ -73,7 +73,7 @@ extension CRIService {
             namespaces: PodNamespacePaths(network: sandbox.namespaces.network, ipc: sandbox.namespaces.ipc,
                                           uts: sandbox.namespaces.uts, pid: sandbox.namespaces.pid),
             targetPIDNamespace: targetPID,
-            podFiles: CorralSpec.PodFiles(hosts: podFiles.hosts, resolvConf: podFiles.resolvConf,
+            podFiles: PodFileMounts(hosts: podFiles.hosts, resolvConf: podFiles.resolvConf,
                                           hostname: podFiles.hostname, shm: podFiles.shm),
             cgroupsPath: cgroupsPath(for: id, parent: sandbox.config.linux.cgroupParent),
             readImageFile: { frozen[$0] },

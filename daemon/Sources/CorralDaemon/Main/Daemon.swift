@@ -23,7 +23,7 @@ struct Daemon {
             try FileSystem.makeDirectories(dir, mode: 0o711)
         }
         let metrics = DaemonMetrics.bootstrap(config)
-        let store = try MetadataStore(path: config.root + "/meta.db")
+        let store = try MetadataStore(path: MetadataStore.defaultPath(root: config.root))
         let registry = PodRegistry(store: SQLiteStateStore(store: store))
         try await registry.load()
         let images = try ImageStore(root: config.root, registry: RegistryConfiguration(config), logger: Logger(label: "images"))

@@ -1,4 +1,5 @@
 import CRIAPI
+import CorralStore
 
 /// The daemon's view of every pod and container: names reserved, ids resolved (a unique
 /// prefix is enough, as with containerd), each change written through to the store before
@@ -8,6 +9,9 @@ actor PodRegistry {
     private var containers: [String: ContainerEntry] = [:] {
         didSet { containersGeneration &+= 1 }
     }
+    /// The ids again, sorted, for resolving a prefix without a scan.
+    private var sandboxIDs = IDIndex()
+    private var containerIDs = IDIndex()
     /// Changes with every change to `containers`, so an answer built from them can be kept
     /// until it does.
     private var containersGeneration: UInt64 = 0
@@ -30,6 +34,8 @@ actor PodRegistry {
             containers[container.id] = container
             names[container.nameKey] = container.id
         }
+        sandboxIDs = IDIndex(sandboxes.keys)
+        containerIDs = IDIndex(containers.keys)
     }
 
     // MARK: names
@@ -49,13 +55,17 @@ actor PodRegistry {
     // MARK: lookups
 
     func sandbox(_ idOrPrefix: String) throws(CRIError) -> SandboxEntry {
-        let id = try resolve(idOrPrefix, in: sandboxes.keys, what: "pod sandbox")
-        return sandboxes[id]!
+        if let exact = sandboxes[idOrPrefix] { return exact }
+        let id = try resolve(idOrPrefix, in: sandboxIDs, what: "pod sandbox")
+        guard let entry = sandboxes[id] else { throw .notFound("pod sandbox \"\(idOrPrefix)\" not found") }
+        return entry
     }
 
     func container(_ idOrPrefix: String) throws(CRIError) -> ContainerEntry {
-        let id = try resolve(idOrPrefix, in: containers.keys, what: "container")
-        return containers[id]!
+        if let exact = containers[idOrPrefix] { return exact }
+        let id = try resolve(idOrPrefix, in: containerIDs, what: "container")
+        guard let entry = containers[id] else { throw .notFound("container \"\(idOrPrefix)\" not found") }
+        return entry
     }
 
     func existingSandbox(_ id: String) -> SandboxEntry? { sandboxes[id] }
@@ -63,11 +73,11 @@ actor PodRegistry {
 
     /// The full id of what the filter names, nil when nothing matches (a filter never fails).
     func resolveSandboxID(_ idOrPrefix: String) -> String? {
-        try? resolve(idOrPrefix, in: sandboxes.keys, what: "pod sandbox")
+        sandboxes[idOrPrefix] != nil ? idOrPrefix : try? resolve(idOrPrefix, in: sandboxIDs, what: "pod sandbox")
     }
 
     func resolveContainerID(_ idOrPrefix: String) -> String? {
-        try? resolve(idOrPrefix, in: containers.keys, what: "container")
+        containers[idOrPrefix] != nil ? idOrPrefix : try? resolve(idOrPrefix, in: containerIDs, what: "container")
     }
 
     var allSandboxes: [SandboxEntry] { Array(sandboxes.values) }
@@ -82,14 +92,12 @@ actor PodRegistry {
         containers.values.filter { $0.sandboxID == id }
     }
 
-    private func resolve(_ idOrPrefix: String, in ids: Dictionary<String, some Any>.Keys, what: String) throws(CRIError) -> String {
+    private func resolve(_ idOrPrefix: String, in ids: IDIndex, what: String) throws(CRIError) -> String {
         guard !idOrPrefix.isEmpty else { throw .invalidArgument("\(what) id is empty") }
-        if ids.contains(idOrPrefix) { return idOrPrefix }
-        let matches = ids.filter { $0.hasPrefix(idOrPrefix) }
-        switch matches.count {
-        case 1: return matches[0]
-        case 0: throw .notFound("\(what) \"\(idOrPrefix)\" not found")
-        default: throw .notFound("\(what) id prefix \"\(idOrPrefix)\" is ambiguous (\(matches.count) matches)")
+        switch ids.resolve(idOrPrefix) {
+        case .found(let id): return id
+        case .notFound: throw .notFound("\(what) \"\(idOrPrefix)\" not found")
+        case .ambiguous: throw .notFound("\(what) id prefix \"\(idOrPrefix)\" is ambiguous")
         }
     }
 
@@ -98,11 +106,13 @@ actor PodRegistry {
     func put(_ sandbox: SandboxEntry) throws(CRIError) {
         do { try store.save(sandbox) } catch { throw .internalError("saving pod sandbox \(sandbox.id): \(error)") }
         sandboxes[sandbox.id] = sandbox
+        sandboxIDs.add(sandbox.id)
     }
 
     func put(_ container: ContainerEntry) throws(CRIError) {
         do { try store.save(container) } catch { throw .internalError("saving container \(container.id): \(error)") }
         containers[container.id] = container
+        containerIDs.add(container.id)
     }
 
     /// Applies `change` to the container if it is still there; returns the result.
@@ -125,8 +135,10 @@ actor PodRegistry {
     func remove(sandbox id: String) throws(CRIError) {
         do { try store.removeSandbox(id: id) } catch { throw .internalError("removing pod sandbox \(id): \(error)") }
         if let entry = sandboxes.removeValue(forKey: id) { release(entry.nameKey, for: id) }
+        sandboxIDs.remove(id)
         for (cid, container) in containers where container.sandboxID == id {
             containers[cid] = nil
+            containerIDs.remove(cid)
             release(container.nameKey, for: cid)
         }
     }
@@ -134,5 +146,6 @@ actor PodRegistry {
     func remove(container id: String) throws(CRIError) {
         do { try store.removeContainer(id: id) } catch { throw .internalError("removing container \(id): \(error)") }
         if let entry = containers.removeValue(forKey: id) { release(entry.nameKey, for: id) }
+        containerIDs.remove(id)
     }
 }

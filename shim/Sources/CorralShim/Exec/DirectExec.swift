@@ -85,7 +85,7 @@ struct DirectExec: Sendable {
     /// The plan for one exec, or nil (with the reason) when the runtime must run it. The plan's
     /// container descriptors are the caller's to close.
     static func plan(processSpec: [UInt8], container: Container, initPID: Int32, stdio: Spawn.Stdio,
-                     terminal: FileDescriptor?) throws -> (plan: ContainerEntry.Plan?, reason: String?) {
+                     terminal: FileDescriptor?) throws -> (plan: ContainerExec.Plan?, reason: String?) {
         if let reason = container.unsupported { return (nil, reason) }
         let process = try JSONValue(parsing: processSpec)
         for key in ["ioPriority", "scheduler", "execCPUAffinity"] where process[key] != nil {
@@ -97,7 +97,7 @@ struct DirectExec: Sendable {
         guard let arguments = process["args"]?.array?.compactMap(\.string), !arguments.isEmpty else {
             return (nil, "the process has no args")
         }
-        var plan = ContainerEntry.Plan()
+        var plan = ContainerExec.Plan()
         plan.arguments = arguments
         plan.environment = process["env"]?.array?.compactMap(\.string) ?? []
         plan.cwd = process["cwd"]?.string ?? "/"

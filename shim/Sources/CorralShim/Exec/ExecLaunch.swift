@@ -67,7 +67,7 @@ extension TaskRegistry {
             return nil
         }
         let mark = shim.reaper.mark()
-        let (helper, result) = await BlockingWork.run { ContainerEntry.start(plan) }
+        let (helper, result) = await BlockingWork.run { ContainerExec.start(plan) }
         plan.containerDescriptors.forEach { $0.close() }
         if helper > 0 {
             let reaper = shim.reaper

@@ -5,7 +5,7 @@ import CCorral
 
 /// Starting a process inside a running container from outside it, as `runc exec` does, with
 /// everything it needs opened and resolved beforehand (see ccorral_exec.h).
-public enum ContainerEntry {
+public enum ContainerExec {
     public struct Namespace: Sendable {
         public var fd: FileDescriptor
         /// A CLONE_NEW* flag.
