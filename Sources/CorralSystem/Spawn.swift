@@ -20,20 +20,28 @@ public enum Spawn {
     }
 
     /// Runs `path` with `arguments` (argv[0] included) and returns its pid.
+    ///
+    /// A program that cannot run yet because something holds it open for writing (ETXTBSY: it is
+    /// being replaced, or was just written and a process forked meanwhile still has the descriptor
+    /// until it execs) is tried again for up to about a tenth of a second.
     public static func run(_ path: String, arguments: [String], environment: [String]? = nil,
                            stdio: Stdio = .detached, newSession: Bool = false) throws(SystemError) -> pid_t {
         let env = environment ?? Environment.current
         let path = resolve(path)
         var pid: pid_t = 0
-        let rc = withCStrings(arguments) { argv in
-            withCStrings(env) { envp in
-                ccorral_spawn(&pid, path, argv, envp,
-                              stdio.stdin?.rawValue ?? -1, stdio.stdout?.rawValue ?? -1,
-                              stdio.stderr?.rawValue ?? -1, newSession ? 1 : 0)
+        for attempt in 0..<20 {
+            let rc = withCStrings(arguments) { argv in
+                withCStrings(env) { envp in
+                    ccorral_spawn(&pid, path, argv, envp,
+                                  stdio.stdin?.rawValue ?? -1, stdio.stdout?.rawValue ?? -1,
+                                  stdio.stderr?.rawValue ?? -1, newSession ? 1 : 0)
+                }
             }
+            if rc == 0 { return pid }
+            guard errno == ETXTBSY, attempt < 19 else { break }
+            usleep(5_000)
         }
-        guard rc == 0 else { throw SystemError("posix_spawn", path) }
-        return pid
+        throw SystemError("posix_spawn", path)
     }
 }
 

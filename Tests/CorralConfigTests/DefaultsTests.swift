@@ -32,7 +32,6 @@ struct DefaultsTests {
         #expect(config.timeouts.shimCall == .seconds(10))
         #expect(config.timeouts.shimStart == .seconds(30))
         #expect(config.timeouts.shimConnect == .seconds(2))
-        #expect(config.timeouts.stopGraceDefault == .seconds(30))
         #expect(config.timeouts.shutdownGrace == .seconds(10))
         #expect(config.metrics.address == "")
         #expect(config.images.pinned == [])
@@ -49,7 +48,7 @@ struct DefaultsTests {
                     "progress_timeout", "endpoints", "upstream", "insecure_skip_verify", "ca_file", "cert_file",
                     "key_file", "username", "password", "auth", "identity_token", "plain_http", "address", "port",
                     "tls_cert", "tls_key", "stream_idle_timeout", "shim_call", "shim_start", "shim_connect",
-                    "stop_grace_default", "shutdown_grace", "pinned", "socket_mode", "socket_group", "log_target", "cri", "shims", "images", "streaming"]
+                    "shutdown_grace", "pinned", "socket_mode", "socket_group", "log_target", "cri", "shims", "images", "streaming"]
         for key in keys {
             #expect(DaemonConfig.defaultText.contains("\(key) ="), "\(key) is not in the default text")
         }
@@ -141,7 +140,6 @@ struct DefaultsTests {
             shim_call = "500ms"
             shim_start = "1m"
             shim_connect = "1.5s"
-            stop_grace_default = "0s"
 
             [metrics]
             address = "127.0.0.1:9273"
@@ -192,7 +190,6 @@ struct DefaultsTests {
         expected.timeouts.shimCall = .milliseconds(500)
         expected.timeouts.shimStart = .seconds(60)
         expected.timeouts.shimConnect = .milliseconds(1500)
-        expected.timeouts.stopGraceDefault = .zero
         expected.metrics.address = "127.0.0.1:9273"
         expected.images.pinned = ["registry.k8s.io/pause:3.9"]
         #expect(config == expected)

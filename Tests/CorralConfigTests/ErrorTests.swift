@@ -8,6 +8,11 @@ struct ErrorTests {
         try #require(throws: ConfigError.self) { try DaemonConfig.parse(toml, source: "config.toml") }
     }
 
+    /// A key that was read and never applied is gone: a file that still sets it says so.
+    @Test func stopGraceDefaultIsNoLongerAKey() throws {
+        #expect(try error("[timeouts]\nstop_grace_default = \"30s\"").key == "timeouts.stop_grace_default")
+    }
+
     @Test func theBriefsExample() throws {
         #expect(try error("[timeouts]\nshim_call = \"ten\"").description
                 == "config.toml: timeouts.shim_call: \"ten\" is not a duration")

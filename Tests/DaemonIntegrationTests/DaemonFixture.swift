@@ -5,7 +5,6 @@ import CorralSystem
 import Foundation
 import GRPCNIOTransportHTTP2Posix
 import Logging
-import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -44,14 +43,21 @@ final class DaemonFixture: @unchecked Sendable {
     /// `topLevelConfig` goes before the first table; `extraConfig` after the last. With
     /// `traceRuntime`, the runc handler is a wrapper that records each invocation in `runtimeTrace`,
     /// so that a test can tell which of runc's commands really ran.
+    /// A second CNI network beside the first (its bridge and /24 of its own too), for pods that
+    /// join more than one (`max_conf_num`).
+    var secondBridge: String { "crx" + String(suffix.prefix(6)) }
+    let secondSubnet: String
+
     init(shimCallTimeout: String = "10s", topLevelConfig: String = "", extraConfig: String = "",
-         traceRuntime: Bool = false, shimPath: String = DaemonFixture.binDir + "/corral-shim") throws {
+         traceRuntime: Bool = false, shimPath: String = DaemonFixture.binDir + "/corral-shim",
+         maxConfNum: Int = 1, runtimeRoot: String = "") throws {
         var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         dir = String(cString: made!)
         suffix = String(dir.suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
         bridge = "crd" + String(suffix.prefix(6))
         subnet = "10.218.\(Int.random(in: 1...250)).0/24"
+        secondSubnet = "10.219.\(Int.random(in: 1...250)).0/24"
         self.shimCallTimeout = shimCallTimeout
         for sub in ["root", "state", "cni", "logs"] { try FileSystem.makeDirectories(dir + "/" + sub, mode: 0o755) }
         let conflist = """
@@ -61,13 +67,18 @@ final class DaemonFixture: @unchecked Sendable {
               {"type": "portmap", "capabilities": {"portMappings": true}}]}
             """
         try conflist.write(toFile: cniConfDir + "/10-test.conflist", atomically: true, encoding: .utf8)
+        let second = """
+            {"cniVersion": "1.0.0", "name": "corral-dtest2-\(suffix)", "plugins": [
+              {"type": "bridge", "bridge": "\(secondBridge)", "isGateway": false, "ipMasq": false,
+               "ipam": {"type": "host-local", "subnet": "\(secondSubnet)", "dataDir": "\(dir)/ipam2"}}]}
+            """
+        try second.write(toFile: cniConfDir + "/20-second.conflist", atomically: true, encoding: .utf8)
         var runc = "runc"
         if traceRuntime {
             runc = dir + "/runc-traced"
             try "#!/bin/sh\necho \"$*\" >> \(dir)/runtime-calls\nexec /usr/sbin/runc \"$@\"\n"
                 .write(toFile: runc, atomically: true, encoding: .utf8)
             chmod(runc, 0o755)
-            try waitUntilExecutable(runc)
         }
         let config = topLevelConfig + """
             root = "\(root)"
@@ -78,9 +89,11 @@ final class DaemonFixture: @unchecked Sendable {
             [cni]
             conf_dir = "\(cniConfDir)"
             bin_dirs = ["/usr/lib/cni"]
+            max_conf_num = \(maxConfNum)
 
             [runtimes.runc]
             path = "\(runc)"
+            root = "\(runtimeRoot)"
 
             [runtimes.crun]
             path = "crun"
@@ -250,9 +263,11 @@ final class DaemonFixture: @unchecked Sendable {
     /// Runs `body` against a started daemon, and always tears it down; then checks the host
     /// holds nothing of it.
     static func with(shimCallTimeout: String = "10s", topLevelConfig: String = "", extraConfig: String = "",
-                     traceRuntime: Bool = false, _ body: (DaemonFixture) async throws -> Void) async throws {
+                     traceRuntime: Bool = false, maxConfNum: Int = 1, runtimeRoot: String = "",
+                     _ body: (DaemonFixture) async throws -> Void) async throws {
         let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout, topLevelConfig: topLevelConfig,
-                                       extraConfig: extraConfig, traceRuntime: traceRuntime)
+                                       extraConfig: extraConfig, traceRuntime: traceRuntime, maxConfNum: maxConfNum,
+                                       runtimeRoot: runtimeRoot)
         do {
             try await daemon.start()
             try await body(daemon)
@@ -279,6 +294,7 @@ final class DaemonFixture: @unchecked Sendable {
             try? FileManager.default.copyItem(atPath: daemonLog, toPath: keep + "/corrald-\(suffix).log")
         }
         _ = try? TestImage.run("/sbin/ip", ["link", "del", bridge])
+        _ = try? TestImage.run("/sbin/ip", ["link", "del", secondBridge])
         for mount in mounts().reversed() { _ = Mounts.unmount(mount) }
         // The pods' cgroup parent, which the runtime made in every hierarchy and leaves behind
         // (rmdir(2) refuses one still in use).
@@ -301,8 +317,10 @@ final class DaemonFixture: @unchecked Sendable {
     /// of the shim binary, which is the running daemon's own (and goes when it stops).
     func leftovers() -> [String] {
         var found = mounts().filter { $0 != state + "/bin/corral-shim" }.map { "mount " + $0 }
-        if let links = try? TestImage.run("/sbin/ip", ["-o", "link", "show", "master", bridge]) {
-            found += links.split(separator: "\n").map { "link " + $0.prefix(40) }
+        for bridge in [bridge, secondBridge] {
+            if let links = try? TestImage.run("/sbin/ip", ["-o", "link", "show", "master", bridge]) {
+                found += links.split(separator: "\n").map { "link " + $0.prefix(40) }
+            }
         }
         for controller in ["memory", "cpu,cpuacct", "pids", "devices", "freezer", "blkio", "cpuset", "systemd"] {
             let path = "/sys/fs/cgroup/" + controller + cgroupParent

@@ -60,15 +60,20 @@ struct ResourceLimitTests {
             try FileSystem.makeDirectories(pids, mode: 0o755)
             try "64".write(toFile: pids + "/pids.max", atomically: false, encoding: .utf8)
             let other = try await daemon.runPodWith(daemon.containerConfig("other", ["sleep", "3600"]), podName: "bystander")
-            let bomb = try await daemon.runPodWith(daemon.containerConfig("bomb", ["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 3600"]),
+            // PID 1 execs its sleep rather than forking it: at the limit, a fork would fail.
+            let bomb = try await daemon.runPodWith(daemon.containerConfig("bomb", ["sh", "-c", "bomb() { bomb | bomb & }; bomb; exec sleep 3600"]),
                                                    podName: "bombing") { $0.linux.cgroupParent = podCgroup }
-            try await Task.sleep(for: .seconds(3))
-            let current = Int((try? FileSystem.readText(pids + "/pids.current"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+            let readCurrent = { Int((try? FileSystem.readText(pids + "/pids.current"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1 }
             // cgroup v1 counts a refused fork in the forking task's own cgroup: the container's.
-            let refusals = ((try? FileManager.default.contentsOfDirectory(atPath: pids)) ?? []).reduce(0) { total, child in
-                let events = (try? FileSystem.readText(pids + "/" + child + "/pids.events")) ?? ""
-                return total + (Int(events.split(separator: " ").last?.trimmingCharacters(in: .newlines) ?? "") ?? 0)
+            let readRefusals = {
+                ((try? FileManager.default.contentsOfDirectory(atPath: pids)) ?? []).reduce(0) { total, child in
+                    let events = (try? FileSystem.readText(pids + "/" + child + "/pids.events")) ?? ""
+                    return total + (Int(events.split(separator: " ").last?.trimmingCharacters(in: .newlines) ?? "") ?? 0)
+                }
             }
+            _ = await eventually(.seconds(20)) { readRefusals() > 0 }
+            try await Task.sleep(for: .seconds(1))
+            let (current, refusals) = (readCurrent(), readRefusals())
             print("fork bomb under pids.max 64: pids.current \(current), \(refusals) forks refused")
             #expect(current > 0 && current <= 64)
             #expect(refusals > 0, "the bomb never reached the limit")

@@ -5,7 +5,6 @@ import GRPCCore
 import ShimAPI
 import ShimContract
 import TTRPC
-import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -28,7 +27,6 @@ struct ShimVersionTests {
         try "#!/bin/sh\necho '{\"version\":\(Self.foreign),\"address\":\"unix://\(dir)/none.sock\",\"pid\":1}'\n"
             .write(toFile: fake, atomically: true, encoding: .utf8)
         chmod(fake, 0o755)
-        try waitUntilExecutable(fake)
         let daemon = try DaemonFixture(shimPath: fake)
         do {
             try await daemon.start()

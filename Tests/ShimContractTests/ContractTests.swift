@@ -37,7 +37,9 @@ struct ContractTests {
         #expect(Bootstrap.read(from: dir.path + "/bootstrap.json") == bootstrap)
 
         let sandbox = SandboxRecord(id: "pod", state: 2, networkNamespace: "/ns/net", ipcNamespace: "/ns/ipc",
-                                    utsNamespace: "/ns/uts", initPID: 99, cniConfig: #"{"name":"n"}"#, cniResult: "{}",
+                                    utsNamespace: "/ns/uts", initPID: 99,
+                                    networks: [.init(config: #"{"name":"n"}"#, result: "{}"),
+                                               .init(config: #"{"name":"m"}"#, result: "", interfaceName: "eth1")],
                                     cniBinDirectories: ["/opt/cni/bin", "/usr/lib/cni"], podName: "p",
                                     podNamespace: "default", podUID: "u-1", cgroupParent: "/kubepods")
         try sandbox.write(to: dir.path + "/sandbox.json")
@@ -69,8 +71,8 @@ struct ContractTests {
               "ipc": "",
               "uts": "/state/ns/uts",
               "init_pid": 0,
-              "cni_config": "",
-              "cni_result": "",
+              "cni_config": "{\\"name\\":\\"n\\"}",
+              "cni_result": "{}",
               "cni_bin_dirs": "/usr/lib/cni",
               "pod_name": "web",
               "pod_namespace": "default",
@@ -81,6 +83,7 @@ struct ContractTests {
             """.utf8))
         let sandbox = try #require(SandboxRecord.read(from: dir.path + "/sandbox.json"))
         #expect(sandbox.networkNamespace == "/state/ns/net" && sandbox.cniBinDirectories == ["/usr/lib/cni"] && sandbox.podName == "web")
+        #expect(sandbox.networks == [.init(config: #"{"name":"n"}"#, result: "{}", interfaceName: "eth0")])
         try FileSystem.writeAtomically(dir.path + "/task.json", Array("""
             {
               "id": "c1",

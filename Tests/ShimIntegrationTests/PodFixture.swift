@@ -4,7 +4,6 @@ import Foundation
 import ShimAPI
 import ShimContract
 import TTRPC
-import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -130,7 +129,6 @@ final class PodFixture: @unchecked Sendable {
         try "#!/bin/sh\necho \"$*\" >> \(runtimeTrace)\nexec /usr/sbin/runc \"$@\"\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o755)
-        try waitUntilExecutable(path)
         return path
     }
 

@@ -247,6 +247,33 @@ struct CNIProtocolTests {
         #expect(deletes.first { $0.type == "fake-b" }?.stdin["prevResult"]?["ips"] != nil)
     }
 
+    /// containerd's max_conf_num: each further network on eth1, eth2…; one that fails takes the
+    /// ones already up (and loopback) down with it.
+    @Test func aSecondNetworkGoesOnEth1AndItsFailureUndoesTheFirst() async throws {
+        let fakes = try fakes()
+        defer { fakes.remove() }
+        try fakes.install("loopback")
+        try fakes.install("fake-c")
+        try fakes.answer("fake-b", "ADD", stdout: firstResult)
+        let second = try CNINetworkList(json: ["cniVersion": "1.0.0", "name": "second", "plugins": [["type": "fake-c"]]])
+        let client = CNIClient(binDirectories: fakes.binDirectories)
+        let results = try await client.setUp(networks: [try network(), second], pod: pod)
+        #expect(results.count == 2)
+        var calls = try fakes.calls()
+        #expect(calls.first { $0.type == "fake-c" }?.environment["CNI_IFNAME"] == "eth1")
+        #expect(calls.first { $0.type == "fake-b" }?.environment["CNI_IFNAME"] == "eth0")
+
+        try fakes.clearCalls()
+        try fakes.answer("fake-b", "ADD", stdout: firstResult)
+        try fakes.answer("fake-c", "ADD", stdout: #"{"code":11,"msg":"no room on the second network"}"#, exit: 1)
+        let error = await #expect(throws: CNIError.self) { try await client.setUp(networks: [try network(), second], pod: pod) }
+        #expect(error?.message == "no room on the second network")
+        calls = try fakes.calls()
+        let deletes = calls.filter { $0.command == "DEL" }.map { "\($0.type) \($0.environment["CNI_IFNAME"] ?? "")" }
+        // The second network deleted itself; then the first, last plugin first, and loopback.
+        #expect(deletes.filter { !$0.hasPrefix("fake-c") } == ["fake-b eth0", "fake-a eth0", "loopback lo"], "\(deletes)")
+    }
+
     @Test func theGivenWaiterCollectsEveryPlugin() async throws {
         let fakes = try fakes()
         defer { fakes.remove() }

@@ -8,28 +8,32 @@ public struct TaskFile: StateFile, Equatable {
     public var pid: Int32
     public var bundle: String
     public var runtime: String
+    /// The runtime's `--root` for the task; empty: the pod's (`ShimPaths.runtimeRoot`).
+    public var runtimeRoot: String
     public var rootfsMounted: Bool
 
     public init(id: String, execID: String = "", pid: Int32 = 0, bundle: String = "", runtime: String = "",
-                rootfsMounted: Bool = false) {
+                runtimeRoot: String = "", rootfsMounted: Bool = false) {
         self.id = id
         self.execID = execID
         self.pid = pid
         self.bundle = bundle
         self.runtime = runtime
+        self.runtimeRoot = runtimeRoot
         self.rootfsMounted = rootfsMounted
     }
 
     public var json: JSONObject {
         [
             "id": .string(id), "exec_id": .string(execID), "pid": .integer(Int64(pid)), "bundle": .string(bundle),
-            "runtime": .string(runtime), "rootfs_mounted": .integer(rootfsMounted ? 1 : 0),
+            "runtime": .string(runtime), "runtime_root": .string(runtimeRoot), "rootfs_mounted": .integer(rootfsMounted ? 1 : 0),
         ]
     }
 
     public init?(json: JSONObject) {
         guard let id = json["id"]?.string else { return nil }
         self.init(id: id, execID: json.text("exec_id"), pid: Int32(clamping: json.integer("pid")),
-                  bundle: json.text("bundle"), runtime: json.text("runtime"), rootfsMounted: json.integer("rootfs_mounted") == 1)
+                  bundle: json.text("bundle"), runtime: json.text("runtime"), runtimeRoot: json.text("runtime_root"),
+                  rootfsMounted: json.integer("rootfs_mounted") == 1)
     }
 }

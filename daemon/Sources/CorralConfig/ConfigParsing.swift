@@ -80,12 +80,10 @@ extension DaemonConfig {
             config.streaming.streamIdleTimeout = try streaming.duration("stream_idle_timeout") ?? config.streaming.streamIdleTimeout
         }
 
-        if let timeouts = try top.table("timeouts", known: ["shim_call", "shim_start", "shim_connect", "stop_grace_default",
-                                                                 "shutdown_grace"]) {
+        if let timeouts = try top.table("timeouts", known: ["shim_call", "shim_start", "shim_connect", "shutdown_grace"]) {
             config.timeouts.shimCall = try timeouts.duration("shim_call") ?? config.timeouts.shimCall
             config.timeouts.shimStart = try timeouts.duration("shim_start") ?? config.timeouts.shimStart
             config.timeouts.shimConnect = try timeouts.duration("shim_connect") ?? config.timeouts.shimConnect
-            config.timeouts.stopGraceDefault = try timeouts.duration("stop_grace_default") ?? config.timeouts.stopGraceDefault
             config.timeouts.shutdownGrace = try timeouts.duration("shutdown_grace") ?? config.timeouts.shutdownGrace
         }
 

@@ -64,7 +64,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var path: String
         /// TOML key `default`.
         public var isDefault = false
-        /// The runtime's `--root`; empty: the runtime's own default.
+        /// The runtime's `--root` for the state of its containers, shared by every pod; empty: a
+        /// directory of each pod's own in its shim's state dir.
         public var root = ""
         public init(path: String, isDefault: Bool = false, root: String = "") {
             self.path = path
@@ -128,8 +129,6 @@ public struct DaemonConfig: Sendable, Equatable {
         public var shimStart = Duration.seconds(30)
         /// Connecting to a shim's socket.
         public var shimConnect = Duration.seconds(2)
-        /// The grace period of a stop that comes without one (containers of a pod being stopped).
-        public var stopGraceDefault = Duration.seconds(30)
         /// After SIGTERM, how long CRI calls in flight may take to finish before they are cancelled.
         public var shutdownGrace = Duration.seconds(10)
         public init() {}

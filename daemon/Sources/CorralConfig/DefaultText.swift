@@ -46,7 +46,8 @@ exec_via_runtime = false
 conf_dir = "/etc/cni/net.d"
 # Where plugin binaries are looked for, in order.
 bin_dirs = ["/opt/cni/bin", "/usr/lib/cni"]
-# How many network configurations to load; 0: all of them.
+# How many network configurations a pod joins, in name order (the first as eth0, whose addresses
+# are the pod's; the next as eth1, and on); 0: all of them.
 max_conf_num = 1
 
 # OCI runtimes, one table per handler name (the RuntimeClass handler kubelet passes). The first one
@@ -56,7 +57,8 @@ max_conf_num = 1
 # A name looked up on PATH, or an absolute path.
 path = "runc"
 # default = true
-# The runtime's --root for its own state. Empty: the runtime's default.
+# The runtime's --root for the state of its containers, shared by every pod. Empty: a directory of
+# each pod's own, in its shim's state dir.
 root = ""
 
 [runtimes.crun]
@@ -106,8 +108,6 @@ shim_call = "10s"
 shim_start = "30s"
 # How long connecting to a shim's socket may take.
 shim_connect = "2s"
-# The grace period of a stop that comes without one (a pod's containers when the pod is stopped).
-stop_grace_default = "30s"
 # After SIGTERM: how long CRI calls in flight may take to finish before they are cancelled.
 # The shims, and so the pods, keep running whatever this is.
 shutdown_grace = "10s"

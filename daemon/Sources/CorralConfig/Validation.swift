@@ -86,9 +86,6 @@ extension DaemonConfig {
         try positive(timeouts.shimCall, key("timeouts", "shim_call"))
         try positive(timeouts.shimStart, key("timeouts", "shim_start"))
         try positive(timeouts.shimConnect, key("timeouts", "shim_connect"))
-        guard timeouts.stopGraceDefault >= .zero else {
-            throw fail(key("timeouts", "stop_grace_default"), "must not be negative")
-        }
         guard timeouts.shutdownGrace >= .zero else {
             throw fail(key("timeouts", "shutdown_grace"), "must not be negative")
         }

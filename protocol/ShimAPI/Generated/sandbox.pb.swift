@@ -219,6 +219,11 @@ public nonisolated struct Corral_Shim_V1_NetworkConfig: Sendable {
   /// Clears the value of `dns`. Subsequent reads from it will return its default value.
   public mutating func clearDns() {self._dns = nil}
 
+  /// How many of the conf dir's networks the pod joins, in file-name order:
+  /// the first as eth0 (the pod's addresses), the next as eth1 and on.
+  /// 0 means the first alone.
+  public var maxNetworks: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -309,6 +314,14 @@ public nonisolated struct Corral_Shim_V1_CreateSandboxRequest: @unchecked Sendab
     set {_uniqueStorage()._runtimePath = newValue}
   }
 
+  /// Start the sandbox too, as StartSandbox would, answering in `started`. A
+  /// shim that predates this field leaves `started` unset; the caller then
+  /// sends StartSandbox itself.
+  public var start: Bool {
+    get {_storage._start}
+    set {_uniqueStorage()._start = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -321,9 +334,21 @@ public nonisolated struct Corral_Shim_V1_CreateSandboxResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Set when the request asked for the start and the sandbox started.
+  public var started: Corral_Shim_V1_StartSandboxResponse {
+    get {_started ?? Corral_Shim_V1_StartSandboxResponse()}
+    set {_started = newValue}
+  }
+  /// Returns true if `started` has been explicitly set.
+  public var hasStarted: Bool {self._started != nil}
+  /// Clears the value of `started`. Subsequent reads from it will return its default value.
+  public mutating func clearStarted() {self._started = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _started: Corral_Shim_V1_StartSandboxResponse? = nil
 }
 
 public nonisolated struct Corral_Shim_V1_StartSandboxRequest: Sendable {
@@ -853,7 +878,7 @@ nonisolated extension Corral_Shim_V1_PodMetadata: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NetworkConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cni_conf_dir\0\u{3}cni_bin_dirs\0\u{3}network_name\0\u{3}port_mappings\0\u{1}dns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cni_conf_dir\0\u{3}cni_bin_dirs\0\u{3}network_name\0\u{3}port_mappings\0\u{1}dns\0\u{3}max_networks\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -866,6 +891,7 @@ nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, Swift
       case 3: try { try decoder.decodeSingularStringField(value: &self.networkName) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.portMappings) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._dns) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.maxNetworks) }()
       default: break
       }
     }
@@ -891,6 +917,9 @@ nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, Swift
     try { if let v = self._dns {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if self.maxNetworks != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxNetworks, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -900,6 +929,7 @@ nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, Swift
     if lhs.networkName != rhs.networkName {return false}
     if lhs.portMappings != rhs.portMappings {return false}
     if lhs._dns != rhs._dns {return false}
+    if lhs.maxNetworks != rhs.maxNetworks {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -907,7 +937,7 @@ nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, Swift
 
 nonisolated extension Corral_Shim_V1_CreateSandboxRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateSandboxRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sandbox_id\0\u{1}metadata\0\u{1}hostname\0\u{3}namespace_options\0\u{1}network\0\u{3}cgroup_parent\0\u{3}systemd_cgroup\0\u{1}sysctls\0\u{3}log_directory\0\u{1}labels\0\u{1}annotations\0\u{3}runtime_path\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sandbox_id\0\u{1}metadata\0\u{1}hostname\0\u{3}namespace_options\0\u{1}network\0\u{3}cgroup_parent\0\u{3}systemd_cgroup\0\u{1}sysctls\0\u{3}log_directory\0\u{1}labels\0\u{1}annotations\0\u{3}runtime_path\0\u{1}start\0")
 
   fileprivate class _StorageClass {
     var _sandboxID: String = String()
@@ -922,6 +952,7 @@ nonisolated extension Corral_Shim_V1_CreateSandboxRequest: SwiftProtobuf.Message
     var _labels: Dictionary<String,String> = [:]
     var _annotations: Dictionary<String,String> = [:]
     var _runtimePath: String = String()
+    var _start: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -944,6 +975,7 @@ nonisolated extension Corral_Shim_V1_CreateSandboxRequest: SwiftProtobuf.Message
       _labels = source._labels
       _annotations = source._annotations
       _runtimePath = source._runtimePath
+      _start = source._start
     }
   }
 
@@ -974,6 +1006,7 @@ nonisolated extension Corral_Shim_V1_CreateSandboxRequest: SwiftProtobuf.Message
         case 10: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._labels) }()
         case 11: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._annotations) }()
         case 12: try { try decoder.decodeSingularStringField(value: &_storage._runtimePath) }()
+        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._start) }()
         default: break
         }
       }
@@ -1022,6 +1055,9 @@ nonisolated extension Corral_Shim_V1_CreateSandboxRequest: SwiftProtobuf.Message
       if !_storage._runtimePath.isEmpty {
         try visitor.visitSingularStringField(value: _storage._runtimePath, fieldNumber: 12)
       }
+      if _storage._start != false {
+        try visitor.visitSingularBoolField(value: _storage._start, fieldNumber: 13)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1043,6 +1079,7 @@ nonisolated extension Corral_Shim_V1_CreateSandboxRequest: SwiftProtobuf.Message
         if _storage._labels != rhs_storage._labels {return false}
         if _storage._annotations != rhs_storage._annotations {return false}
         if _storage._runtimePath != rhs_storage._runtimePath {return false}
+        if _storage._start != rhs_storage._start {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1054,18 +1091,33 @@ nonisolated extension Corral_Shim_V1_CreateSandboxRequest: SwiftProtobuf.Message
 
 nonisolated extension Corral_Shim_V1_CreateSandboxResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateSandboxResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}started\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._started) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._started {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Corral_Shim_V1_CreateSandboxResponse, rhs: Corral_Shim_V1_CreateSandboxResponse) -> Bool {
+    if lhs._started != rhs._started {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

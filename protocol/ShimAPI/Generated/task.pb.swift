@@ -60,6 +60,10 @@ public nonisolated struct Corral_Shim_V1_CreateTaskRequest: Sendable {
   /// OCI runtime binary for this container; empty means the sandbox default.
   public var runtimePath: String = String()
 
+  /// The runtime's state directory (`--root`) for this container; empty means
+  /// the pod's own, `<state dir>/runtime`.
+  public var runtimeRoot: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -682,7 +686,7 @@ fileprivate nonisolated let _protobuf_package = "corral.shim.v1"
 
 nonisolated extension Corral_Shim_V1_CreateTaskRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateTaskRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}bundle\0\u{1}rootfs\0\u{1}terminal\0\u{1}stdin\0\u{3}stdin_once\0\u{3}log_path\0\u{3}runtime_path\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}bundle\0\u{1}rootfs\0\u{1}terminal\0\u{1}stdin\0\u{3}stdin_once\0\u{3}log_path\0\u{3}runtime_path\0\u{3}runtime_root\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -698,6 +702,7 @@ nonisolated extension Corral_Shim_V1_CreateTaskRequest: SwiftProtobuf.Message, S
       case 6: try { try decoder.decodeSingularBoolField(value: &self.stdinOnce) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.logPath) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.runtimePath) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.runtimeRoot) }()
       default: break
       }
     }
@@ -728,6 +733,9 @@ nonisolated extension Corral_Shim_V1_CreateTaskRequest: SwiftProtobuf.Message, S
     if !self.runtimePath.isEmpty {
       try visitor.visitSingularStringField(value: self.runtimePath, fieldNumber: 8)
     }
+    if !self.runtimeRoot.isEmpty {
+      try visitor.visitSingularStringField(value: self.runtimeRoot, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -740,6 +748,7 @@ nonisolated extension Corral_Shim_V1_CreateTaskRequest: SwiftProtobuf.Message, S
     if lhs.stdinOnce != rhs.stdinOnce {return false}
     if lhs.logPath != rhs.logPath {return false}
     if lhs.runtimePath != rhs.runtimePath {return false}
+    if lhs.runtimeRoot != rhs.runtimeRoot {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -37,21 +37,24 @@ enum DeleteCommand {
             guard task.execID.isEmpty else { continue }
             let runtime = task.runtime.isEmpty ? "runc" : task.runtime
             // Removes the container's state and cgroup; it may already be gone.
-            _ = try? await Command.run(runtime, arguments: ["--root", paths.runtimeRoot, "delete", "--force", task.id])
+            let root = task.runtimeRoot.isEmpty ? paths.runtimeRoot : task.runtimeRoot
+            _ = try? await Command.run(runtime, arguments: ["--root", root, "delete", "--force", task.id])
             if task.rootfsMounted && !task.bundle.isEmpty { Mounts.unmount(task.bundle + "/rootfs") }
         }
     }
 
     private static func deleteNetwork(_ sandbox: SandboxRecord, id: String) async {
-        guard !sandbox.cniConfig.isEmpty, !sandbox.networkNamespace.isEmpty,
-              let json = try? JSONValue(parsing: sandbox.cniConfig), let list = try? CNINetworkList(json: json) else { return }
-        let result = (try? JSONValue(parsing: sandbox.cniResult)).flatMap { try? CNIResult(json: $0) }
+        let attached = sandbox.networks.compactMap { network -> (network: CNINetworkList, result: CNIResult?)? in
+            guard let json = try? JSONValue(parsing: network.config), let list = try? CNINetworkList(json: json) else { return nil }
+            return (list, (try? JSONValue(parsing: network.result)).flatMap { try? CNIResult(json: $0) })
+        }
+        guard !attached.isEmpty, !sandbox.networkNamespace.isEmpty else { return }
         let dirs = sandbox.cniBinDirectories
         let client = CNIClient(binDirectories: dirs.isEmpty ? CNIClient.defaultBinDirectories : dirs)
         let pod = CNIPodNetwork(containerID: id, netnsPath: sandbox.networkNamespace, podName: sandbox.podName,
                                 podNamespace: sandbox.podNamespace, podUID: sandbox.podUID)
         // Best effort: the network may be half gone already, and delete must finish regardless.
-        try? await client.tearDown(network: list, pod: pod, result: result)
+        try? await client.tearDown(networks: attached, pod: pod)
     }
 
     private static func waitGone(_ pid: Int32) async {

@@ -8,7 +8,9 @@ enum SandboxService {
         var service = Service(name: SandboxMethods.service)
         service.unary(SandboxMethods.createSandbox) { _, request in
             try await sandbox.create(request)
-            return .init()
+            var response = Corral_Shim_V1_CreateSandboxResponse()
+            if request.start { response.started = try await sandbox.start(request.sandboxID) }
+            return response
         }
         service.unary(SandboxMethods.startSandbox) { _, request in try await sandbox.start(request.sandboxID) }
         service.unary(SandboxMethods.stopSandbox) { _, request in

@@ -121,11 +121,53 @@ public struct CNIClient: Sendable {
 
     /// Undoes `setUp`. Both parts run even if the first fails; the first failure is thrown.
     public func tearDown(network: CNINetworkList, pod: CNIPodNetwork, result: CNIResult?) async throws(CNIError) {
+        try await tearDown(networks: [(network, result)], pod: pod)
+    }
+
+    /// A pod on several networks (containerd's `max_conf_num`): `networks[i]` as `eth<i>`, the
+    /// first with loopback at the same time, the rest in order after it. If one fails, those
+    /// already up are deleted again before the failure is thrown. The results are in order.
+    public func setUp(networks: [CNINetworkList], pod: CNIPodNetwork) async throws(CNIError) -> [CNIResult] {
+        guard let first = networks.first else { return [] }
+        var results = [try await setUp(network: first, pod: Self.attachment(0, of: pod))]
+        for (index, network) in networks.enumerated().dropFirst() {
+            do throws(CNIError) {
+                results.append(try await add(network: network, pod: Self.attachment(index, of: pod)))
+            } catch {
+                var failure = error
+                let up = Array(zip(networks, results.map(Optional.some)))
+                do { try await tearDown(networks: up, pod: pod) } catch { failure.cleanupFailure = error.description }
+                throw failure
+            }
+        }
+        return results
+    }
+
+    /// Undoes `setUp(networks:pod:)`, the last network first; every network and loopback are
+    /// deleted even if one fails, and the first failure is thrown.
+    public func tearDown(networks: [(network: CNINetworkList, result: CNIResult?)], pod: CNIPodNetwork) async throws(CNIError) {
         var failure: CNIError?
-        do { try await delete(network: network, pod: pod, result: result) } catch { failure = error }
+        for (index, attached) in networks.enumerated().reversed() {
+            do {
+                try await delete(network: attached.network, pod: Self.attachment(index, of: pod), result: attached.result)
+            } catch {
+                failure = failure ?? error
+            }
+        }
         do { try await tearDownLoopback(pod: pod) } catch { failure = failure ?? error }
         if let failure { throw failure }
     }
+
+    /// The pod as its `index`th network sees it: interface eth<index>, as go-cni names them;
+    /// the capability arguments are the same for every network, as go-cni passes them.
+    public static func attachment(_ index: Int, of pod: CNIPodNetwork) -> CNIPodNetwork {
+        guard index > 0 else { return pod }
+        var other = pod
+        other.interfaceName = interfaceName(ofNetwork: index)
+        return other
+    }
+
+    public static func interfaceName(ofNetwork index: Int) -> String { "eth\(index)" }
 
     /// The path of the plugin binary for `type`, searched in the bin dirs in order.
     public func pluginPath(for type: String) throws(CNIError) -> String {

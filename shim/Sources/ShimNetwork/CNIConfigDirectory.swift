@@ -14,6 +14,13 @@ extension CNINetworkList {
     /// are wrapped as a list. A broken first file is an error rather than skipped, as in
     /// go-cni, so a typo does not silently move pods to another network.
     public static func load(fromDirectory directory: String) throws(CNIError) -> CNINetworkList {
+        // `load(fromDirectory:count:)` returns at least one network or throws.
+        try load(fromDirectory: directory, count: 1)[0]
+    }
+
+    /// The networks the pod joins: the first `count` files by name (containerd's
+    /// `max_conf_num`), fewer when the directory has fewer; a broken one among them is an error.
+    public static func load(fromDirectory directory: String, count: Int) throws(CNIError) -> [CNINetworkList] {
         let names: [String]
         do {
             names = try FileSystem.listDirectory(directory)
@@ -25,10 +32,12 @@ extension CNINetworkList {
             .filter { !isDirectory(directory + "/" + $0) }
             // Go's sort.Strings orders by bytes.
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        guard let first = candidates.first else {
+        guard !candidates.isEmpty else {
             throw CNIError(.configuration, "no network config found in \(directory)")
         }
-        return try load(file: directory + "/" + first)
+        var networks: [CNINetworkList] = []
+        for name in candidates.prefix(max(count, 1)) { networks.append(try load(file: directory + "/" + name)) }
+        return networks
     }
 
     public static func load(file path: String) throws(CNIError) -> CNINetworkList {

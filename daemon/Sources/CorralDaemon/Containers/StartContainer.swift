@@ -37,6 +37,7 @@ extension CRIService {
                 $0.stdinOnce = config.stdinOnce
                 $0.logPath = container.logPath
                 $0.runtimePath = runtime.path
+                $0.runtimeRoot = runtime.root
             }, timeout: max(settings.timeouts.call, .seconds(60)))
             try await registry.update(container: container.id) { $0.pid = created.pid }
             let started = try await handle.call(TaskMethods.start, .with { $0.id = container.id },

@@ -12,7 +12,8 @@ extension ServiceSettings {
         state = config.state
         cniConfDir = config.cni.confDir
         cniBinDirs = config.cni.binDirs
-        runtimes = config.runtimes.map { Runtime(name: $0.name, path: $0.runtime.path) }
+        cniMaxNetworks = config.cni.maxConfNum == 0 ? .max : UInt32(clamping: config.cni.maxConfNum)
+        runtimes = config.runtimes.map { Runtime(name: $0.name, path: $0.runtime.path, root: $0.runtime.root) }
         defaultRuntime = config.defaultRuntime
         systemdCgroup = config.cgroupDriver == .systemd
         timeouts = ShimTimeouts(call: config.timeouts.shimCall, start: config.timeouts.shimStart,

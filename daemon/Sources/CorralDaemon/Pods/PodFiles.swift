@@ -25,11 +25,10 @@ struct PodFiles: Sendable {
         do {
             try FileSystem.makeDirectories(directory, mode: 0o711)
             try FileSystem.writeAtomically(hostname, Array((name + "\n").utf8), durable: false)
-            let hostNetwork = config.linux.securityContext.namespaceOptions.network == .node
-            if hostNetwork, let host = try? FileSystem.readFile("/etc/hosts") {
-                try FileSystem.writeAtomically(hosts, host, durable: false)
-            } else {
-                try FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: []).utf8), durable: false)
+            // A pod of its own network gets its hosts file once its addresses are known
+            // (`recordAddresses`); no container starts before that.
+            if config.linux.securityContext.namespaceOptions.network == .node {
+                try FileSystem.writeAtomically(hosts, (try? FileSystem.readFile("/etc/hosts")) ?? [], durable: false)
             }
             if let text = PodFilesContent.resolvConf(config.dnsConfig) {
                 try FileSystem.writeAtomically(resolvConf, Array(text.utf8), durable: false)
@@ -47,9 +46,14 @@ struct PodFiles: Sendable {
         }
     }
 
-    /// Adds the pod's own addresses once CNI gave them (not for host network: that copied the host's).
-    func recordAddresses(hostname name: String, ips: [String]) {
-        try? FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: ips).utf8), durable: false)
+    /// Writes the hosts file of a pod of its own network, with the addresses CNI gave it (for
+    /// host network `create` copied the host's).
+    func recordAddresses(hostname name: String, ips: [String]) throws(CRIError) {
+        do {
+            try FileSystem.writeAtomically(hosts, Array(PodFilesContent.hosts(hostname: name, ips: ips).utf8), durable: false)
+        } catch {
+            throw .internalError("writing the hosts file of the pod: \(error)")
+        }
     }
 
     func unmountShm() {

@@ -31,14 +31,17 @@ extension CRIService {
             entry.shimPID = pid
             try await registry.put(entry)
 
-            _ = try await handle.call(SandboxMethods.createSandbox, createRequest(id: id, config: config,
-                                                                                hostname: hostname, runtime: runtime))
-            let started = try await handle.call(SandboxMethods.startSandbox, .with { $0.sandboxID = id },
-                                                timeout: max(settings.timeouts.call, .seconds(60)))
+            // Created and started in one call; a shim of before that asks for StartSandbox too.
+            let startLimit = max(settings.timeouts.call, .seconds(60))
+            let created = try await handle.call(SandboxMethods.createSandbox, createRequest(id: id, config: config,
+                                                                                          hostname: hostname, runtime: runtime),
+                                                timeout: startLimit)
+            let started = created.hasStarted ? created.started
+                : try await handle.call(SandboxMethods.startSandbox, .with { $0.sandboxID = id }, timeout: startLimit)
             entry.ips = started.ips.map(\.ip)
             entry.namespaces = started.namespaces
             entry.state = .sandboxReady
-            if !entry.hostNetwork { files.recordAddresses(hostname: hostname, ips: entry.ips) }
+            if !entry.hostNetwork { try files.recordAddresses(hostname: hostname, ips: entry.ips) }
             try await registry.put(entry)
         } catch {
             await abandon(entry, files: files, shimStarted: shimStarted)
@@ -68,6 +71,7 @@ extension CRIService {
             $0.network = .with {
                 $0.cniConfDir = settings.cniConfDir
                 $0.cniBinDirs = settings.cniBinDirs
+                $0.maxNetworks = settings.cniMaxNetworks
                 // A mapping without a host port only documents the container's port (kubelet
                 // sends those); CNI's portmap refuses port 0, so, as containerd, leave them out.
                 $0.portMappings = config.portMappings.filter { $0.hostPort > 0 }.map { port in
@@ -95,6 +99,7 @@ extension CRIService {
             $0.labels = config.labels
             $0.annotations = config.annotations
             $0.runtimePath = runtime.path
+            $0.start = true
         }
     }
 

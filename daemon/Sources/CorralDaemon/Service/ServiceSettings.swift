@@ -3,12 +3,16 @@ struct ServiceSettings: Sendable {
     struct Runtime: Sendable, Equatable {
         var name: String
         var path: String
+        /// The runtime's `--root`, shared by every pod; empty: each pod's own (the shim's default).
+        var root = ""
     }
 
     var root = "/var/lib/corral"
     var state = "/run/corral"
     var cniConfDir = "/etc/cni/net.d"
     var cniBinDirs = ["/opt/cni/bin", "/usr/lib/cni"]
+    /// How many of the conf dir's networks a pod joins (`max_conf_num`; its 0, all, is UInt32.max).
+    var cniMaxNetworks: UInt32 = 1
     /// In the order of the config; `defaultRuntime` names the one an empty handler picks.
     var runtimes = [Runtime(name: "runc", path: "runc"), Runtime(name: "crun", path: "crun")]
     var defaultRuntime = "runc"

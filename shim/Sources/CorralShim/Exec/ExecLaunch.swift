@@ -28,7 +28,7 @@ extension TaskRegistry {
         let mark = shim.reaper.mark()
         let console = terminal ? try ConsoleSocket(path: shim.paths.consoleSocket(for: key.description)) : nil
         defer { console?.close() }
-        try await runtime(for: container.runtimeBinary).exec(
+        try await runtime(of: container).exec(
             id: key.id, processSpec: dir + "/process.json", pidFile: dir + "/pid", consoleSocket: console?.path,
             stdio: stdio, log: dir + "/runtime.log")
         guard let pid = Int32((try FileSystem.readText(dir + "/pid")).trimmingTrailingNewlines) else {

@@ -13,8 +13,11 @@ actor PodSandbox {
     private var request: Corral_Shim_V1_CreateSandboxRequest?
     private(set) var state: Corral_Shim_V1_SandboxState = .unknown
     private var namespaces = PodNamespaces()
-    private var network: CNINetworkList?
-    private var networkResult: CNIResult?
+    /// The CNI networks the pod joins, in order (eth0 first), and ADD's result of each.
+    private var networks: [CNINetworkList] = []
+    private var networkResults: [CNIResult] = []
+    /// The pod's addresses come from its first network.
+    private var networkResult: CNIResult? { networkResults.first }
     private var createdAt: UInt64 = 0
     private var readyAt: UInt64 = 0
     private var exitedAt: UInt64 = 0
@@ -111,40 +114,51 @@ actor PodSandbox {
         let client = cniClient(request)
         do {
             let confDir = request.network.cniConfDir.isEmpty ? "/etc/cni/net.d" : request.network.cniConfDir
-            let list = try CNINetworkList.load(fromDirectory: confDir)
-            network = list
+            let lists = try CNINetworkList.load(fromDirectory: confDir, count: Int(clamping: max(request.network.maxNetworks, 1)))
+            networks = lists
             persist()
             // Persisted by the caller right after, with the sandbox ready.
-            networkResult = try await client.setUp(network: list, pod: pod)
-            shim.log(.info, "network \(list.name) up: \((networkResult?.ips.map(\.cidr) ?? []).joined(separator: ", "))")
+            networkResults = try await client.setUp(networks: lists, pod: pod)
+            for (list, result) in zip(lists, networkResults) {
+                shim.log(.info, "network \(list.name) up: \(result.ips.map(\.cidr).joined(separator: ", "))")
+            }
         } catch {
-            network = nil
-            networkResult = nil
+            networks = []
+            networkResults = []
             throw RPCError(.unknown, "setting up the pod network: \(error)")
         }
     }
 
     private func tearDownNetwork() async {
-        guard let request, let network, let pod = podNetwork else { return }
+        guard let request, !networks.isEmpty, let pod = podNetwork else { return }
+        let attached = networks.enumerated().map { index, list in
+            (network: list, result: index < networkResults.count ? Optional(networkResults[index]) : nil)
+        }
         do {
-            try await cniClient(request).tearDown(network: network, pod: pod, result: networkResult)
+            try await cniClient(request).tearDown(networks: attached, pod: pod)
         } catch {
             shim.log(.warning, "CNI DEL for \(shim.options.id): \(error)")
         }
-        self.network = nil
-        networkResult = nil
+        networks = []
+        networkResults = []
         persist()
     }
 
     /// CNI CHECK of the pod's network, for a verbose status: "passed", "not supported" (a
     /// config before CNI 0.4.0, or one that disables it), or the plugin's complaint.
     private func checkNetwork() async -> String {
-        guard let request, let network, let result = networkResult, let pod = podNetwork else { return "no network" }
-        do {
-            return try await cniClient(request).check(network: network, pod: pod, result: result) ? "passed" : "not supported"
-        } catch {
-            return "failed: \(error)"
+        guard let request, !networkResults.isEmpty, let pod = podNetwork else { return "no network" }
+        var verdicts: [String] = []
+        for (index, (network, result)) in zip(networks, networkResults).enumerated() {
+            do {
+                let checked = try await cniClient(request).check(network: network, pod: CNIClient.attachment(index, of: pod),
+                                                                 result: result)
+                verdicts.append(checked ? "passed" : "not supported")
+            } catch {
+                verdicts.append("failed: \(error)")
+            }
         }
+        return verdicts.joined(separator: "; ")
     }
 
     private var podIPs: [Corral_Shim_V1_PodIP] {
@@ -191,7 +205,7 @@ actor PodSandbox {
         if createdAt > 0 { response.createdAt = .init(wallNanos: createdAt) }
         if exitedAt > 0 { response.exitedAt = .init(wallNanos: exitedAt) }
         if request.verbose {
-            response.info["network"] = network?.name ?? ""
+            response.info["network"] = networks.map(\.name).joined(separator: ",")
             response.info["cniResult"] = networkResult?.raw.serialized() ?? ""
             response.info["shimPid"] = "\(ProcessControl.pid)"
             response.info["cniCheck"] = await checkNetwork()
@@ -230,7 +244,11 @@ actor PodSandbox {
         let record = SandboxRecord(
             id: shim.options.id, state: state.rawValue, networkNamespace: namespaces.network ?? "",
             ipcNamespace: namespaces.ipc ?? "", utsNamespace: namespaces.uts ?? "", initPID: namespaces.initPID ?? 0,
-            cniConfig: network?.json.serialized() ?? "", cniResult: networkResult?.raw.serialized() ?? "",
+            networks: networks.enumerated().map { index, list in
+                SandboxRecord.Network(config: list.json.serialized(),
+                                      result: index < networkResults.count ? networkResults[index].raw.serialized() : "",
+                                      interfaceName: CNIClient.interfaceName(ofNetwork: index))
+            },
             cniBinDirectories: request?.network.cniBinDirs ?? [], podName: request?.metadata.name ?? "",
             podNamespace: request?.metadata.namespace ?? "", podUID: request?.metadata.uid ?? "",
             cgroupParent: request?.cgroupParent ?? "")

@@ -9,6 +9,8 @@ struct TaskRecord: Sendable {
     var execID: String = ""
     var bundle: String
     var runtimeBinary: String
+    /// The runtime's `--root`; empty: the pod's.
+    var runtimeRoot = ""
     var pid: Int32 = 0
     var status: Corral_Shim_V1_TaskStatus = .created
     var terminal = false

@@ -23,7 +23,8 @@ extension TaskRegistry {
         guard records[key] == nil else { throw RPCError(.alreadyExists, "exec \(request.execID) of task \(request.id) already exists") }
         guard !request.spec.isEmpty else { throw RPCError(.invalidArgument, "spec of exec \(request.execID) is empty") }
         guard request.sync else { return try addExec(request, key: key, container: container) }
-        var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary)
+        var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary,
+                                runtimeRoot: container.runtimeRoot)
         records[key] = record
         shim.events.publish(topic: "/tasks/exec-added") {
             $0.taskExecAdded = .with { $0.containerID = request.id; $0.execID = request.execID }
@@ -84,7 +85,8 @@ extension TaskRegistry {
     func addExec(_ request: Corral_Shim_V1_ExecProcessRequest, key: TaskKey,
                          container: TaskRecord) throws(RPCError) -> Corral_Shim_V1_ExecProcessResponse {
         try Self.checkTerminal(request)
-        var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary)
+        var record = TaskRecord(id: request.id, execID: request.execID, bundle: container.bundle, runtimeBinary: container.runtimeBinary,
+                                runtimeRoot: container.runtimeRoot)
         record.stdin = request.stdin
         record.terminal = request.terminal
         record.logPath = request.stdoutPath

@@ -32,7 +32,7 @@ extension TaskRegistry {
         guard record.status != .stopped else { return Corral_Shim_V1_PidsResponse() }
         let pids: [Int32]
         do {
-            pids = try await runtime(for: record.runtimeBinary).ps(id: record.id)
+            pids = try await runtime(of: record).ps(id: record.id)
         } catch {
             throw RPCError(.unknown, "\(error)")
         }
@@ -48,7 +48,7 @@ extension TaskRegistry {
         let path = taskDir(record.key) + "/resources.json"
         do {
             try FileSystem.writeAtomically(path, Array(request.resources))
-            try await runtime(for: record.runtimeBinary).update(id: record.id, resources: path)
+            try await runtime(of: record).update(id: record.id, resources: path)
         } catch {
             throw RPCError(from: error, doing: "updating task \(record.id)")
         }

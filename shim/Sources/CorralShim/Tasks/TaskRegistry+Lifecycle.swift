@@ -14,6 +14,7 @@ extension TaskRegistry {
         let key = TaskKey(id: request.id, execID: "")
         guard records[key] == nil else { throw RPCError(.alreadyExists, "task \(request.id) already exists") }
         var record = TaskRecord(id: request.id, bundle: request.bundle, runtimeBinary: request.runtimePath.isEmpty ? "runc" : request.runtimePath)
+        record.runtimeRoot = request.runtimeRoot
         record.terminal = request.terminal
         record.stdin = request.stdin
         record.logPath = request.logPath
@@ -74,7 +75,7 @@ extension TaskRegistry {
             }
             let pidFile = dir + "/pid"
             let mark = shim.reaper.mark()
-            try await runtime(for: request.runtimePath).create(
+            try await runtime(for: request.runtimePath, root: request.runtimeRoot).create(
                 id: request.id, bundle: request.bundle, pidFile: pidFile, consoleSocket: console?.path, stdio: stdio)
             childEnds?.close()
             childEnds = nil
@@ -110,7 +111,7 @@ extension TaskRegistry {
         if record.execID.isEmpty {
             _ = await oomWatches[record.id]?.value
             do {
-                try await runtime(for: record.runtimeBinary).start(id: record.id)
+                try await runtime(of: record).start(id: record.id)
             } catch {
                 throw RPCError(.unknown, "\(error)")
             }

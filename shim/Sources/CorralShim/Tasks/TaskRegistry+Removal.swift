@@ -14,7 +14,7 @@ extension TaskRegistry {
         let signal = request.signal == 0 ? SIGKILL : Int32(request.signal)
         if record.execID.isEmpty {
             do {
-                try await runtime(for: record.runtimeBinary).kill(id: record.id, signal: signal, all: request.all)
+                try await runtime(of: record).kill(id: record.id, signal: signal, all: request.all)
             } catch {
                 // It may have exited between the check and the call.
                 if records[record.key]?.status == .stopped { return }

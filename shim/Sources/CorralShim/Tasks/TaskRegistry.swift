@@ -31,9 +31,14 @@ actor TaskRegistry {
     var all: [TaskRecord] { records.values.sorted { ($0.id, $0.execID) < ($1.id, $1.execID) } }
     var hasLiveTasks: Bool { records.values.contains { $0.status == .running || $0.status == .created } }
 
-    func runtime(for binary: String) -> OCIRuntime {
-        OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: shim.paths.runtimeRoot,
+    func runtime(for binary: String, root: String = "") -> OCIRuntime {
+        OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: root.isEmpty ? shim.paths.runtimeRoot : root,
                    waiter: shim.reaper.childWaiter)
+    }
+
+    /// The runtime that created the task: its binary, with its `--root`.
+    func runtime(of record: TaskRecord) -> OCIRuntime {
+        runtime(for: record.runtimeBinary, root: record.runtimeRoot)
     }
 
     func taskDir(_ key: TaskKey) -> String {
@@ -53,7 +58,8 @@ actor TaskRegistry {
     func persist(_ key: TaskKey) throws {
         guard let record = records[key] else { return }
         try TaskFile(id: record.id, execID: record.execID, pid: record.pid, bundle: record.bundle,
-                     runtime: record.runtimeBinary, rootfsMounted: mountedRootfs.contains(record.id))
+                     runtime: record.runtimeBinary, runtimeRoot: record.runtimeRoot,
+                     rootfsMounted: mountedRootfs.contains(record.id))
             .write(to: taskDir(key) + "/task.json")
     }
 }
