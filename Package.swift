@@ -149,7 +149,8 @@ let package = Package(
 
         // Benchmarks (bench/): pods through the shim protocol, next to bare runc.
         .executableTarget(name: "corral-bench",
-                          dependencies: ["ShimAPI", "TTRPC", "CorralSystem", "ShimNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                          dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "ShimNetwork",
+                                         .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                           path: "bench/corral-bench"),
 
         // bench/cri-latency: a persistent CRI client timing kubelet's calls, against corrald or containerd.
@@ -218,6 +219,11 @@ let package = Package(
                     dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "CorralJSON", "CorralShim", "CorralSpec", "OCISpec",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     path: "Tests/ShimIntegrationTests"),
+        .testTarget(name: "CorralDaemonTests",
+                    dependencies: ["CorralDaemon", "CorralImages", "CorralSpec", "CorralSystem", "CRIAPI", "OCISpec", "ShimAPI",
+                                   "TTRPC", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                    path: "Tests/CorralDaemonTests"),
         .testTarget(name: "ShimContractTests", dependencies: ["ShimContract", "CorralJSON", "CorralSystem", "TestSupport"],
                     path: "Tests/ShimContractTests"),
     ],

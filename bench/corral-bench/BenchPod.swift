@@ -1,6 +1,7 @@
 import CorralSystem
 import Foundation
 import ShimAPI
+import ShimContract
 import TTRPC
 
 /// One pod for a benchmark: a shim, a CNI bridge of its own, busybox containers on overlays.
@@ -52,15 +53,17 @@ struct BenchPod {
         var bytes: [UInt8] = []
         while let chunk = try? out.read.read(upTo: 4096), !chunk.isEmpty { bytes += chunk }
         out.read.close()
-        guard try ProcessControl.wait(for: pid) == .exited(0) else { throw BenchError("corral-shim start failed") }
-        let address = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        client = try Client.connect(address)
-        let bootstrap = try String(contentsOfFile: stateDir + "/bootstrap.json", encoding: .utf8)
-        shimPID = Int32(bootstrap.split(separator: "\n").first { $0.contains("\"pid\"") }?
-            .filter(\.isNumber) ?? "") ?? 0
+        guard try ProcessControl.wait(for: pid) == .exited(0),
+              let bootstrap = Bootstrap(startOutput: String(decoding: bytes, as: UTF8.self)) else {
+            throw BenchError("corral-shim start failed")
+        }
+        client = try Client.connect(bootstrap.address)
+        shimPID = bootstrap.pid
     }
 
-    mutating func runSandbox(cniDir: String) async throws {
+    /// CreateSandbox and StartSandbox as corrald sends them: one call (`start`), or, as before
+    /// that existed, two.
+    mutating func runSandbox(cniDir: String, inOneCall: Bool = true) async throws {
         var create = Corral_Shim_V1_CreateSandboxRequest()
         create.sandboxID = id
         create.hostname = id
@@ -69,8 +72,10 @@ struct BenchPod {
         create.metadata.uid = id
         create.network.cniConfDir = cniDir
         create.network.cniBinDirs = ["/usr/lib/cni"]
-        _ = try await client!.call(SandboxMethods.createSandbox, create, timeout: .seconds(30))
-        let started = try await client!.call(SandboxMethods.startSandbox, .with { $0.sandboxID = id }, timeout: .seconds(30))
+        create.start = inOneCall
+        let created = try await client!.call(SandboxMethods.createSandbox, create, timeout: .seconds(30))
+        let started = inOneCall ? created.started
+            : try await client!.call(SandboxMethods.startSandbox, .with { $0.sandboxID = id }, timeout: .seconds(30))
         namespaces = started.namespaces
     }
 

@@ -16,7 +16,7 @@ extension CRIService {
             throw .failedPrecondition("pod sandbox \(sandbox.id) is not ready")
         }
         do { try CorralSpec.validate(config) } catch { throw CRIError(spec: error) }
-        guard let image = images.image(config.image.image) else {
+        guard let image = containerImages.image(config.image.image) else {
             throw .notFound("image \"\(config.image.image)\" not found")
         }
         let id = Self.newID()
@@ -26,7 +26,7 @@ extension CRIService {
         let bundle = settings.containersDir + "/" + id
         do throws(CRIError) {
             let rootfs: RootfsMount
-            do { rootfs = try images.prepareRootfs(containerID: id, image: image) } catch {
+            do { rootfs = try containerImages.prepareRootfs(containerID: id, image: image) } catch {
                 throw CRIError.internalError("preparing the rootfs of container \(id): \(error)")
             }
             let spec = try await makeSpec(id: id, config: config, sandbox: sandbox, image: image)
@@ -41,7 +41,7 @@ extension CRIService {
             entry.stopSignal = Self.signalNumber(image.config.config?.stopSignal) ?? 15
             try await registry.put(entry)
         } catch {
-            images.removeRootfs(containerID: id)
+            containerImages.removeRootfs(containerID: id)
             FileSystem.removeTree(bundle)
             await registry.release(nameKey, for: id)
             throw error
@@ -54,7 +54,7 @@ extension CRIService {
         // The user's name and groups come from the image's own files, read before the spec is made.
         var files: [String: [UInt8]] = [:]
         for path in ["/etc/passwd", "/etc/group"] {
-            if let bytes = images.readFile(path, in: image) { files[path] = bytes }
+            if let bytes = containerImages.readFile(path, in: image) { files[path] = bytes }
         }
         let frozen = files
         var targetPID = ""
@@ -66,15 +66,13 @@ extension CRIService {
             }
             targetPID = "/proc/\(target.pid)/ns/pid"
         }
-        let podFiles = PodFiles(sandboxesDir: settings.sandboxesDir, id: sandbox.id)
         let input = ContainerSpecInput(
             containerID: id, sandboxID: sandbox.id, config: config, sandboxConfig: sandbox.config,
             image: image.config, imageName: image.repoTags.first ?? config.image.image,
             namespaces: PodNamespacePaths(network: sandbox.namespaces.network, ipc: sandbox.namespaces.ipc,
                                           uts: sandbox.namespaces.uts, pid: sandbox.namespaces.pid),
             targetPIDNamespace: targetPID,
-            podFiles: PodFileMounts(hosts: podFiles.hosts, resolvConf: podFiles.resolvConf,
-                                          hostname: podFiles.hostname, shm: podFiles.shm),
+            podFiles: podFiles.mounts(pod: sandbox.id),
             cgroupsPath: cgroupsPath(for: id, parent: sandbox.config.linux.cgroupParent),
             readImageFile: { frozen[$0] },
             daemonOOMScoreAdj: settings.daemonOOMScoreAdj,

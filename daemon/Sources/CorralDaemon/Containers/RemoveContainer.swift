@@ -27,7 +27,7 @@ extension CRIService {
                 // Never started, or already deleted.
             }
         }
-        images.removeRootfs(containerID: container.id)
+        containerImages.removeRootfs(containerID: container.id)
         FileSystem.removeTree(container.bundle)
         try await registry.remove(container: container.id)
     }

@@ -38,7 +38,7 @@ extension CRIService {
                            "uts": sandbox.namespaces.uts, "pid": sandbox.namespaces.pid],
             "netNamespaceClosed": sandbox.stopped,
             "ips": sandbox.ips,
-            "podFiles": PodFiles(sandboxesDir: settings.sandboxesDir, id: sandbox.id).directory,
+            "podFiles": podFiles.directory(pod: sandbox.id),
             "config": (try? sandbox.config.jsonString()) ?? "",
         ]
         return VerboseJSON.encode(info)

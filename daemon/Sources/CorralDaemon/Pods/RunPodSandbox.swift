@@ -16,13 +16,12 @@ extension CRIService {
 
         var entry = SandboxEntry(id: id, config: config, nameKey: nameKey, runtimeHandler: runtime.name,
                                  createdAt: Self.now)
-        let files = PodFiles(sandboxesDir: settings.sandboxesDir, id: id)
         let hostname = config.hostname.isEmpty || entry.hostNetwork ? ProcessInfo.processInfo.hostName : config.hostname
         var shimStarted = false
         do {
-            try files.create(config: config, hostname: hostname)
+            try podFiles.create(pod: id, config: config, hostname: hostname)
             // Recorded before the shim starts, so that a daemon killed now finds it and cleans up.
-            entry.shimStateDir = shims.launcher.stateDir(of: id)
+            entry.shimStateDir = shims.stateDir(of: id)
             try await registry.put(entry)
 
             let (handle, pid) = try await shims.start(podID: id)
@@ -41,10 +40,10 @@ extension CRIService {
             entry.ips = started.ips.map(\.ip)
             entry.namespaces = started.namespaces
             entry.state = .sandboxReady
-            if !entry.hostNetwork { try files.recordAddresses(hostname: hostname, ips: entry.ips) }
+            if !entry.hostNetwork { try podFiles.recordAddresses(pod: id, hostname: hostname, ips: entry.ips) }
             try await registry.put(entry)
         } catch {
-            await abandon(entry, files: files, shimStarted: shimStarted)
+            await abandon(entry, shimStarted: shimStarted)
             throw error
         }
         logger.info("pod sandbox ready", metadata: ["pod": "\(id)", "name": "\(nameKey)", "ips": "\(entry.ips)"])
@@ -114,7 +113,7 @@ extension CRIService {
 
     /// Undoes a pod that failed half-way: the shim shuts down (or is deleted), the files and
     /// the record go, the name is free again.
-    func abandon(_ entry: SandboxEntry, files: PodFiles, shimStarted: Bool) async {
+    func abandon(_ entry: SandboxEntry, shimStarted: Bool) async {
         if shimStarted {
             if let handle = await shims.handle(entry.id) {
                 _ = try? await handle.call(SandboxMethods.stopSandbox, .with { $0.sandboxID = entry.id; $0.timeoutSecs = 0 })
@@ -123,10 +122,10 @@ extension CRIService {
             await shims.forget(entry.id)
         }
         await waitForShimExit(entry)
-        if let failure = await shims.launcher.delete(podID: entry.id) {
+        if let failure = await shims.deleteLeftovers(podID: entry.id) {
             logger.warning("corral-shim delete failed", metadata: ["pod": "\(entry.id)", "error": "\(failure)"])
         }
-        files.remove()
+        podFiles.remove(pod: entry.id)
         try? await registry.remove(sandbox: entry.id)
         await registry.release(entry.nameKey, for: entry.id)
     }
@@ -136,6 +135,6 @@ extension CRIService {
     func waitForShimExit(_ entry: SandboxEntry) async {
         let pid = entry.shimPID
         guard pid > 0 else { return }
-        _ = await ProcessControl.waitUntilGone(pid, timeout: .seconds(1))
+        _ = await shims.waitUntilGone(pid, timeout: .seconds(1))
     }
 }

@@ -28,9 +28,9 @@ extension CRIService {
         } else {
             // The shim is gone: what it ran is gone with it, and `delete` releases the rest.
             try await markShimLost(sandbox.id)
-            _ = await shims.launcher.delete(podID: sandbox.id)
+            _ = await shims.deleteLeftovers(podID: sandbox.id)
         }
-        PodFiles(sandboxesDir: settings.sandboxesDir, id: sandbox.id).unmountShm()
+        podFiles.unmountShm(pod: sandbox.id)
         try await registry.update(sandbox: sandbox.id) {
             $0.state = .sandboxNotready
             $0.stopped = true
@@ -67,8 +67,8 @@ extension CRIService {
         }
         await shims.forget(sandbox.id)
         await waitForShimExit(sandbox)
-        _ = await shims.launcher.delete(podID: sandbox.id)
-        PodFiles(sandboxesDir: settings.sandboxesDir, id: sandbox.id).remove()
+        _ = await shims.deleteLeftovers(podID: sandbox.id)
+        podFiles.remove(pod: sandbox.id)
         try await registry.remove(sandbox: sandbox.id)
         logger.info("pod sandbox removed", metadata: ["pod": "\(sandbox.id)"])
         return .init()

@@ -9,8 +9,11 @@ import Synchronization
 final class CRIService: Sendable {
     let settings: ServiceSettings
     let registry: PodRegistry
-    let shims: ShimManager
+    let shims: any ShimSupervisor
     let images: ImageStore
+    /// The image store as creating a container uses it (`images`, unless a test says otherwise).
+    let containerImages: any ContainerImages
+    let podFiles: any PodFileStore
     let logger: Logger
     let podCIDR = Mutex<String>("")
     let cpuSamples = CPUSamples()
@@ -19,11 +22,14 @@ final class CRIService: Sendable {
     /// The unfiltered ListContainers answer, encoded (see `encodedContainerList`).
     let containerList = Mutex<EncodedList?>(nil)
 
-    init(settings: ServiceSettings, registry: PodRegistry, shims: ShimManager, images: ImageStore, logger: Logger) {
+    init(settings: ServiceSettings, registry: PodRegistry, shims: any ShimSupervisor, images: ImageStore,
+         containerImages: (any ContainerImages)? = nil, podFiles: (any PodFileStore)? = nil, logger: Logger) {
         self.settings = settings
         self.registry = registry
         self.shims = shims
         self.images = images
+        self.containerImages = containerImages ?? images
+        self.podFiles = podFiles ?? PodFileDirectories(sandboxesDir: settings.sandboxesDir)
         self.logger = logger
     }
 

@@ -20,14 +20,14 @@ extension CRIService {
     }
 
     private func recover(_ sandbox: SandboxEntry) async {
-        let alive = sandbox.shimPID > 0 && ProcessControl.isRunning(sandbox.shimPID)
+        let alive = sandbox.shimPID > 0 && shims.isRunning(sandbox.shimPID)
         guard alive, !sandbox.shimAddress.isEmpty else {
             if sandbox.state == .sandboxReady || !sandbox.stopped {
                 logger.warning("the shim of a pod did not survive", metadata: ["pod": "\(sandbox.id)"])
             }
             _ = try? await markShimLost(sandbox.id)
-            _ = await shims.launcher.delete(podID: sandbox.id)
-            PodFiles(sandboxesDir: settings.sandboxesDir, id: sandbox.id).unmountShm()
+            _ = await shims.deleteLeftovers(podID: sandbox.id)
+            podFiles.unmountShm(pod: sandbox.id)
             _ = try? await registry.update(sandbox: sandbox.id) { $0.stopped = true }
             return
         }

@@ -32,7 +32,7 @@ extension CRIService {
     /// pod is NOTREADY and its containers EXITED; if it is alive, connect again.
     func shimStreamEnded(_ pod: String) async {
         guard let sandbox = await registry.existingSandbox(pod) else { return }
-        if sandbox.shimPID > 0, ProcessControl.isRunning(sandbox.shimPID), !sandbox.shimAddress.isEmpty,
+        if sandbox.shimPID > 0, shims.isRunning(sandbox.shimPID), !sandbox.shimAddress.isEmpty,
            (try? await shims.connect(podID: pod, address: sandbox.shimAddress)) != nil {
             return
         }

@@ -9,7 +9,7 @@ import TTRPC
 struct ShimHandle: Sendable {
     let podID: String
     let address: String
-    let client: Client
+    let client: any ShimConnection
     let timeout: Duration
 
     func call<Request, Response>(_ method: TTRPC.Method<Request, Response>, _ request: Request,
@@ -21,7 +21,7 @@ struct ShimHandle: Sendable {
                 .recordInterval(since: started)
         }
         do {
-            return try await client.call(method, request, timeout: limit)
+            return try await client.call(method, request, timeout: limit, metadata: [])
         } catch {
             Counter(label: "corral_shim_errors_total", dimensions: [("method", method.name), ("code", "\(error.code)")])
                 .increment()

@@ -6,10 +6,7 @@ import TTRPC
 
 /// The connections to every pod's shim, and the event stream of each. Holding a handle never
 /// waits on a shim; the calls themselves happen outside this actor, each with its deadline.
-actor ShimManager {
-    typealias EventSink = @Sendable (_ podID: String, _ event: Corral_Shim_V1_Envelope) async -> Void
-    typealias LossSink = @Sendable (_ podID: String) async -> Void
-
+actor ShimManager: ShimSupervisor {
     let launcher: ShimLauncher
     private let logger: Logger
     private var handles: [String: ShimHandle] = [:]
@@ -38,7 +35,7 @@ actor ShimManager {
     /// Connects to a shim that should be running (at start-up, or after `start`). Unless its
     /// protocol version is known already (`start` prints it), the shim is asked for it first:
     /// one this corrald does not speak is refused, before any call could misread its answers.
-    func connect(podID: String, address: String, speaking known: UInt32? = nil) async throws(CRIError) -> ShimHandle {
+    func connect(podID: String, address: String, speaking known: UInt32?) async throws(CRIError) -> ShimHandle {
         if let existing = handles[podID], existing.address == address, !existing.client.isClosed { return existing }
         if let known { try refuseUnless(speaking: known, podID: podID, address: address) }
         let limit = launcher.timeouts.connect
@@ -84,6 +81,16 @@ actor ShimManager {
 
     func handle(_ podID: String) -> ShimHandle? { handles[podID] }
 
+    nonisolated func stateDir(of podID: String) -> String { launcher.stateDir(of: podID) }
+
+    func deleteLeftovers(podID: String) async -> String? { await launcher.delete(podID: podID) }
+
+    nonisolated func isRunning(_ pid: Int32) -> Bool { ProcessControl.isRunning(pid) }
+
+    func waitUntilGone(_ pid: Int32, timeout: Duration) async -> Bool {
+        await ProcessControl.waitUntilGone(pid, timeout: timeout)
+    }
+
     var connectedCount: Int { handles.count }
 
     var allHandles: [ShimHandle] { Array(handles.values) }
@@ -99,7 +106,7 @@ actor ShimManager {
         monitors[handle.podID]?.cancel()
         var request = Corral_Shim_V1_SubscribeRequest()
         request.afterSequence = lastSequence[handle.podID] ?? 0
-        let stream = handle.client.stream(EventsMethods.subscribe, request)
+        let stream = handle.client.stream(EventsMethods.subscribe, request, timeout: nil, metadata: [])
         let (event, loss, logger) = (onEvent, onLoss, logger)
         monitors[handle.podID] = Task { [weak self] in
             do {

@@ -1,0 +1,13 @@
+import CorralImages
+
+/// What creating and removing a container takes of the image store: the image, the container's
+/// rootfs over its layers, and files read from it (/etc/passwd, /etc/group). `ImageStore` on the
+/// host; a fake in the daemon's unit tests.
+protocol ContainerImages: Sendable {
+    func image(_ reference: String) -> Image?
+    func prepareRootfs(containerID: String, image: Image) throws -> RootfsMount
+    func readFile(_ path: String, in image: Image) -> [UInt8]?
+    func removeRootfs(containerID: String)
+}
+
+extension ImageStore: ContainerImages {}
