@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CorralSystem
 import Crypto
 
@@ -12,16 +9,16 @@ protocol ByteSource: AnyObject {
 
 /// Reads a file by descriptor; the caller closes it.
 final class FileSource: ByteSource {
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let name: String
 
-    init(fd: Int32, name: String) {
+    init(fd: FileDescriptor, name: String) {
         self.fd = fd
         self.name = name
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ImageError) -> Int {
-        do { return try RawIO.read(fd, into: buffer, subject: name) } catch { throw .system(error) }
+        do { return try fd.read(into: buffer, subject: name) } catch { throw .system(error) }
     }
 }
 
