@@ -81,3 +81,6 @@ public final class BlobWriter {
         FileSystem.remove(temporaryPath)
     }
 }
+
+/// Downloads stream straight into the store's ingest directory.
+extension BlobWriter: BlobSink {}

@@ -57,13 +57,12 @@ struct RegistryRepository: Sendable {
         }
     }
 
-    /// Streams a blob into the content store, verified; resumes an interrupted download with
-    /// a Range request where the server allows it.
-    func fetchBlob(_ descriptor: Descriptor, into store: ContentStore, watchdog: ProgressWatchdog) async throws {
+    /// Streams a blob into `writer` until it has all `descriptor.size` bytes; resumes an
+    /// interrupted download with a Range request where the server allows it. The caller
+    /// verifies and keeps what the writer took.
+    func fetchBlob(_ descriptor: Descriptor, into writer: some BlobSink, watchdog: ProgressWatchdog) async throws {
         let digest = try Digest(descriptor.digest)
         let what = "blob \(digest) of \(registry)/\(name)"
-        let writer = try store.writer()
-        defer { writer.abort() }
         try await acrossEndpoints(what) { endpoint in
             try await withRetries(what) {
                 var headers: [(String, String)] = []
@@ -103,7 +102,6 @@ struct RegistryRepository: Sendable {
                 }
             }
         }
-        try writer.commit(expected: digest, size: descriptor.size)
     }
 
     /// Turns a failed answer into the error to show.
