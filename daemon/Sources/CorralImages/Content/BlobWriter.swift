@@ -1,8 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
-import Crypto
+import struct Crypto.SHA256
 
 /// One blob being written into the content store: a temp file in `ingest/`, hashed as it
 /// grows, moved into place by `commit` only when its digest and size are the ones expected.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 
 /// An OCI layout in a tar archive, read in one pass: every `blobs/sha256/<hex>` member is

@@ -1,5 +1,6 @@
+import CorralRegistry
 import CorralSystem
-import Crypto
+import struct Crypto.SHA256
 
 /// A pull stream of bytes: the chain from a blob file through decompression and hashing to
 /// the tar reader. `read` fills part of the buffer and answers how much, 0 at the end.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 import Logging
 

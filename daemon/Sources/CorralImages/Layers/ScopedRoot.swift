@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 
 /// A directory that paths are resolved inside of and never out of: `..` stops at the top,

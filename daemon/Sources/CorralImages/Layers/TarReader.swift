@@ -1,3 +1,4 @@
+import CorralRegistry
 import CorralSystem
 
 /// Reads a tar stream: ustar, GNU long names and links ('L', 'K'), PAX extended headers

@@ -2,7 +2,7 @@ import CorralSystem
 
 /// Where `RegistryRepository.fetchBlob` streams a blob's bytes: the content store's writer,
 /// which hashes what it takes and keeps it only once its owner commits it verified.
-protocol BlobSink: AnyObject {
+package protocol BlobSink: AnyObject {
     /// Bytes taken so far: where a resumed download asks the server to start.
     var written: Int64 { get }
     func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError)
