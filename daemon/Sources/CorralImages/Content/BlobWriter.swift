@@ -33,8 +33,9 @@ public final class BlobWriter {
     }
 
     public func write(_ bytes: [UInt8]) throws(SystemError) {
-        // withUnsafeBytes rethrows untyped errors: the Result carries the typed one out.
-        try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try write(raw) } }.get()
+        try fd.writeAll(bytes, using: .write, subject: temporaryPath)
+        hasher.update(data: bytes)
+        written += Int64(bytes.count)
     }
 
     /// Starts over, for a download whose server would not resume where it stopped.
