@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-// Descriptors of special kinds: pipes, eventfds, locks, terminal sizes.
+// Descriptors of special kinds: pipes, eventfds, locks, terminal sizes, O_PATH.
 #include "ccorral.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +8,8 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+
+const int ccorral_o_path = O_PATH;
 
 int ccorral_pipe2_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

@@ -41,7 +41,7 @@ public enum Command {
         // (a CNI config) or empty, and then nothing is left to feed while it runs.
         var fed = 0
         if !stdin.isEmpty {
-            _ = fcntl(input.write.rawValue, F_SETFL, fcntl(input.write.rawValue, F_GETFL) | O_NONBLOCK)
+            try? input.write.setNonBlocking()
             fed = max(0, stdin.withUnsafeBytes { Glibc.write(input.write.rawValue, $0.baseAddress, $0.count) })
         }
         let pid: pid_t

@@ -95,16 +95,33 @@ public enum FileSystem {
             unlink(temp)
             throw error
         }
-        guard rename(temp, path) == 0 else {
-            let error = SystemError("rename", path)
+        do {
+            try rename(temp, to: path)
+        } catch {
             unlink(temp)
             throw error
         }
-        let directory = parent(of: path)
-        if durable, let dirfd = try? FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY) {
-            _ = fsync(dirfd.rawValue)
-            dirfd.close()
-        }
+        if durable { syncDirectory(parent(of: path)) }
+    }
+
+    /// Errors name the target.
+    public static func rename(_ source: String, to target: String) throws(SystemError) {
+        guard Glibc.rename(source, target) == 0 else { throw SystemError("rename", target) }
+    }
+
+    /// Makes what was renamed or created in a directory durable; best effort, failures ignored.
+    public static func syncDirectory(_ path: String) {
+        guard let fd = try? FileDescriptor.open(path, O_RDONLY | O_DIRECTORY) else { return }
+        _ = fsync(fd.rawValue)
+        fd.close()
+    }
+
+    /// A symlink's target, as bytes.
+    public static func readLink(_ path: String) throws(SystemError) -> [UInt8] {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count)
+        guard n >= 0 else { throw SystemError("readlink", path) }
+        return buffer[..<n].map { UInt8(bitPattern: $0) }
     }
 
     public static func parent(of path: String) -> String {

@@ -16,6 +16,8 @@ public enum ProcessControl {
 
     public static var pid: pid_t { getpid() }
 
+    public static var effectiveUserID: uid_t { geteuid() }
+
     /// True while `pid` names a process we may signal (zombies included).
     public static func isAlive(_ pid: pid_t) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM

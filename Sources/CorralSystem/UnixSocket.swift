@@ -76,8 +76,7 @@ public enum UnixSocket {
     }
 
     public static func setNonBlocking(_ fd: FileDescriptor) {
-        let flags = fcntl(fd.rawValue, F_GETFL)
-        _ = fcntl(fd.rawValue, F_SETFL, flags | O_NONBLOCK)
+        try? fd.setNonBlocking()
     }
 
     /// Stops both directions so a reader blocked elsewhere sees end of file.

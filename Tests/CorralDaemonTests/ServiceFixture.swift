@@ -1,6 +1,7 @@
 import CRIAPI
 @testable import CorralDaemon
 import CorralImages
+import CorralRegistry
 import CorralSystem
 import Logging
 import OCISpec

@@ -1,4 +1,5 @@
 @testable import CorralImages
+import CorralRegistry
 import CorralSystem
 import Testing
 import TestSupport

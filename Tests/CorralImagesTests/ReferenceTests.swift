@@ -1,4 +1,5 @@
 @testable import CorralImages
+import CorralRegistry
 import Testing
 
 @Suite("Image references")

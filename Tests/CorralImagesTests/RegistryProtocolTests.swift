@@ -1,4 +1,5 @@
 @testable import CorralImages
+@testable import CorralRegistry
 import CorralSystem
 import OCISpec
 import Testing

@@ -1,6 +1,7 @@
 import CRIAPI
 import CRIGRPC
 import CorralImages
+import CorralRegistry
 import CorralSystem
 import Foundation
 import GRPCNIOTransportHTTP2Posix

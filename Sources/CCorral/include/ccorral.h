@@ -57,6 +57,15 @@ int ccorral_ignore_signal(int signal);
 // file locks
 int ccorral_flock_exclusive(int fd);
 
+// O_PATH, a _GNU_SOURCE name Swift's Glibc leaves out.
+extern const int ccorral_o_path;
+
+// Extended attributes (<sys/xattr.h> is not in Swift's Glibc), flags 0: create or replace.
+int ccorral_fsetxattr(int fd, const char *name, const void *value, size_t size);
+int ccorral_lsetxattr(const char *path, const char *name, const void *value, size_t size);
+int ccorral_setxattr(const char *path, const char *name, const void *value, size_t size);
+ssize_t ccorral_lgetxattr(const char *path, const char *name, void *value, size_t size);
+
 // Connects to localhost:port inside the network namespace at netns_path (on a throwaway
 // thread); the connected socket, or -1 with errno.
 int ccorral_connect_in_netns(const char *netns_path, int port);

@@ -1,4 +1,5 @@
 @testable import CorralImages
+@testable import CorralRegistry
 import Foundation
 import OCISpec
 import Synchronization

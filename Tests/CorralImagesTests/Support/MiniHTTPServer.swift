@@ -122,13 +122,9 @@ final class MiniHTTPServer: Sendable {
         send(connection, response.body)
     }
 
+    /// A client that went away ends the answer.
     private func send(_ connection: Int32, _ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            offset += n
-        }
+        try? FileDescriptor(rawValue: connection).writeAll(bytes)
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -1,4 +1,5 @@
 @testable import CorralImages
+import CorralRegistry
 import Logging
 
 /// Runs `body` with a store and always closes its registry connections after (a client

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 import OCISpec
 
@@ -65,7 +66,7 @@ extension ImageStore {
     private static func writeLayout(to path: String, index: [UInt8], blobs: [(digest: Digest, size: Int)],
                                     blobPath: (Digest) -> String) throws(SystemError) -> UInt64 {
         guard !FileSystem.exists(path) else { throw SystemError("create", path, errno: EEXIST) }
-        let temporary = path + ".corral-export-\(getpid())"
+        let temporary = path + ".corral-export-\(ProcessControl.pid)"
         let output = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600)
         do {
             let tar = TarWriter(output)
@@ -84,12 +85,14 @@ extension ImageStore {
             FileSystem.remove(temporary)
             throw error
         }
-        var info = stat()
-        guard stat(temporary, &info) == 0, rename(temporary, path) == 0 else {
-            let error = SystemError("rename", temporary)
+        let size: Int64
+        do {
+            size = try FileSystem.status(temporary).size
+            try FileSystem.rename(temporary, to: path)
+        } catch {
             FileSystem.remove(temporary)
-            throw error
+            throw SystemError("rename", temporary, errno: error.errno)
         }
-        return UInt64(info.st_size)
+        return UInt64(size)
     }
 }

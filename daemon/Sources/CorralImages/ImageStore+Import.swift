@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CorralRegistry
 import CorralSystem
 import OCISpec
 
@@ -11,13 +9,13 @@ extension ImageStore {
     /// that is just a tag is a tag of `defaultName`. An index is imported for this platform.
     public func importLayout(path: String, defaultName: String?) async throws -> [Image] {
         if let defaultName { _ = try ImageReference.parse(defaultName) }
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw ImageError.system(SystemError("stat", path)) }
+        let status: FileStatus
+        do { status = try FileSystem.status(path) } catch { throw ImageError.system(error) }
         let session = LeaseSet(leases)
         defer { session.releaseAll() }
         let index: ImageIndex
         let source: LayoutSource
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if status.kind == .directory {
             source = .directory(path)
             let bytes: [UInt8]
             do { bytes = try FileSystem.readFile(path + "/index.json", limit: 16 << 20) } catch {

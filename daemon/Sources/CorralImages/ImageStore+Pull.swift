@@ -1,3 +1,4 @@
+import CorralRegistry
 import CorralSystem
 import Logging
 import Metrics
@@ -81,7 +82,10 @@ extension ImageStore {
             if store.contains(digest) { return }
             let watchdog = ProgressWatchdog(timeout: timeout)
             try await watchdog.run("download of \(digest)") {
-                try await repository.fetchBlob(descriptor, into: store, watchdog: watchdog)
+                let writer = try store.writer()
+                defer { writer.abort() }
+                try await repository.fetchBlob(descriptor, into: writer, watchdog: watchdog)
+                try writer.commit(expected: digest, size: descriptor.size)
             }
             Counter(label: "corral_image_pull_bytes_total").increment(by: Int64(descriptor.size))
         }

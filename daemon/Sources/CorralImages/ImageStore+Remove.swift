@@ -1,3 +1,4 @@
+import CorralRegistry
 import CorralSystem
 import Metrics
 

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CorralSystem
 import OCISpec
 
 /// The platform images are chosen for: linux and this machine's architecture, in the
@@ -11,12 +9,7 @@ struct PlatformMatch: Sendable, Equatable {
     var variant: String?
 
     static let host: PlatformMatch = {
-        var name = utsname()
-        uname(&name)
-        let machine = withUnsafePointer(to: name.machine) {
-            $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: name.machine)) { String(cString: $0) }
-        }
-        return PlatformMatch(machine: machine)
+        PlatformMatch(machine: HostInfo.machine())
     }()
 
     init(os: String = "linux", architecture: String, variant: String? = nil) {

@@ -148,7 +148,8 @@ private struct BatchWriter {
 
     private mutating func writeOut() {
         guard batch.count > 0 else { return }
-        let written = Result { () throws(SystemError) in try fd.writeWhole(batch.bytes) }
+        // write(2), not send: on the O_APPEND log one call lands as a unit, never interleaved.
+        let written = Result { () throws(SystemError) in try fd.writeAll(batch.bytes, using: .write) }
         if case .failure(let error) = written, failure == nil { failure = error }
         batch.removeAll()
     }

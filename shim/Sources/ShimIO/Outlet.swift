@@ -84,7 +84,7 @@ public final class Outlet: Sendable {
             guard let fd = s.fd else { return false }
             var rest = bytes[...]
             if s.pending.isEmpty {
-                guard let written = Self.writeNow(fd, UnsafeRawBufferPointer(bytes)) else { return Self.drop(&s) }
+                guard let written = fd.writeAvailable(UnsafeRawBufferPointer(bytes)) else { return Self.drop(&s) }
                 rest = rest.dropFirst(written)
             }
             guard !rest.isEmpty else { return false }
@@ -102,7 +102,7 @@ public final class Outlet: Sendable {
             // POLLNVAL: closed by the owner since the poll set was built.
             guard let fd = s.fd, revents & Int16(POLLNVAL) == 0 else { return false }
             if revents & Int16(POLLOUT) != 0 && !s.pending.isEmpty {
-                guard let written = s.pending.withUnsafeBytes({ Self.writeNow(fd, $0) }) else { return Self.drop(&s) }
+                guard let written = s.pending.withUnsafeBytes({ fd.writeAvailable($0) }) else { return Self.drop(&s) }
                 s.pending.removeFirst(written)
                 return false
             }
@@ -128,24 +128,5 @@ public final class Outlet: Sendable {
         s.fd = nil
         s.pending = []
         return true
-    }
-
-    /// Writes what the descriptor takes now: the count written, or nil once its reader is gone
-    /// (EPIPE; EIO from a pty whose other side closed; anything else as well).
-    private static func writeNow(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer) -> Int? {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd.rawValue, bytes.baseAddress! + offset, bytes.count - offset)
-            if n > 0 {
-                offset += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n == 0 || errno == EAGAIN || errno == EWOULDBLOCK {
-                break
-            } else {
-                return nil
-            }
-        }
-        return offset
     }
 }

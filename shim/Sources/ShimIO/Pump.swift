@@ -107,26 +107,27 @@ public final class Pump: Sendable {
                 for (outlet, polled) in zip(outlets, polls.dropFirst()) { outlet.polled(polled.revents) }
                 guard polls[0].revents != 0 else { continue }
                 let started = budget == nil ? 0 : Clock.threadCPUNanos
-                let n = Glibc.read(fd.rawValue, buffer.baseAddress, buffer.count)
-                if n > 0 {
-                    // Outlets added while the pump waited get what it read after they came.
-                    guard let current = liveOutlets() else { break }
-                    deliver(UnsafeBufferPointer(rebasing: buffer[..<n]), to: current)
-                    if let budget {
-                        let pause = budget.charge(Clock.threadCPUNanos &- started)
-                        if pause > 0 { Clock.sleepThread(nanos: pause) }
+                let n: Int
+                do throws(SystemError) {
+                    n = try fd.read(into: UnsafeMutableRawBufferPointer(buffer))
+                } catch {
+                    switch error.errno {
+                    case EAGAIN:
+                        continue
+                    case EIO:  // a pty master reads EIO once the process's side is closed
+                        return
+                    default:
+                        onError(error)
+                        return
                     }
-                    continue
                 }
                 if n == 0 { return }
-                switch errno {
-                case EINTR, EAGAIN:
-                    continue
-                case EIO:  // a pty master reads EIO once the process's side is closed
-                    return
-                default:
-                    onError(SystemError("read"))
-                    return
+                // Outlets added while the pump waited get what it read after they came.
+                guard let current = liveOutlets() else { break }
+                deliver(UnsafeBufferPointer(rebasing: buffer[..<n]), to: current)
+                if let budget {
+                    let pause = budget.charge(Clock.threadCPUNanos &- started)
+                    if pause > 0 { Clock.sleepThread(nanos: pause) }
                 }
             }
         }

@@ -7,8 +7,7 @@ import CorralSystem
 /// containerd's cio does), or plain files. No open ever waits for the daemon's side.
 public enum StdioPath {
     public static func isFIFO(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
+        (try? FileSystem.status(path))?.kind == .fifo
     }
 
     /// Where a process's input comes from. A FIFO opens read-only and non-blocking: the open

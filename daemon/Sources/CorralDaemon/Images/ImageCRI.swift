@@ -1,5 +1,6 @@
 import CRIAPI
 import CorralImages
+import CorralRegistry
 import Foundation
 import GRPCCore
 

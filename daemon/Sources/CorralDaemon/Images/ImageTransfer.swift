@@ -1,5 +1,6 @@
 import AdminAPI
 import CorralImages
+import CorralRegistry
 import CorralSystem
 
 /// `corralctl images import` and `export`: OCI layout archives in and out of the image store,

@@ -1,5 +1,6 @@
 import CorralConfig
 import CorralImages
+import CorralRegistry
 import CorralSystem
 import Foundation
 

@@ -1,5 +1,6 @@
 import CorralConfig
 import CorralImages
+import CorralRegistry
 import Logging
 import Synchronization
 

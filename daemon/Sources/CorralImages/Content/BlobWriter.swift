@@ -1,8 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
-import Crypto
+import struct Crypto.SHA256
 
 /// One blob being written into the content store: a temp file in `ingest/`, hashed as it
 /// grows, moved into place by `commit` only when its digest and size are the ones expected.
@@ -10,15 +11,15 @@ import Crypto
 public final class BlobWriter {
     let temporaryPath: String
     private let store: ContentStore
-    private var fd: Int32
+    /// -1 once committed or aborted: later calls fail with EBADF.
+    private var fd: FileDescriptor
     private var hasher = SHA256()
     public private(set) var written: Int64 = 0
 
     init(store: ContentStore) throws(SystemError) {
         self.store = store
         temporaryPath = store.ingestDirectory + "/" + ContentStore.uniqueName()
-        fd = Glibc.open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError("open", temporaryPath) }
+        fd = try FileDescriptor.open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
     }
 
     deinit {
@@ -26,22 +27,20 @@ public final class BlobWriter {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        try RawIO.writeAll(fd, bytes, subject: temporaryPath)
+        try fd.writeAll(bytes, using: .write, subject: temporaryPath)
         hasher.update(bufferPointer: bytes)
         written += Int64(bytes.count)
     }
 
     public func write(_ bytes: [UInt8]) throws(SystemError) {
-        let failure = bytes.withUnsafeBytes { raw -> SystemError? in
-            do throws(SystemError) { try write(raw) } catch { return error }
-            return nil
-        }
-        if let failure { throw failure }
+        try fd.writeAll(bytes, using: .write, subject: temporaryPath)
+        hasher.update(data: bytes)
+        written += Int64(bytes.count)
     }
 
     /// Starts over, for a download whose server would not resume where it stopped.
     public func reset() throws(SystemError) {
-        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SystemError("ftruncate", temporaryPath) }
+        try fd.truncateToEmpty(subject: temporaryPath)
         hasher = SHA256()
         written = 0
     }
@@ -58,27 +57,32 @@ public final class BlobWriter {
             abort()
             throw .digestMismatch(expected: expected.description, actual: actual.description)
         }
-        guard fsync(fd) == 0 else {
-            let error = SystemError("fsync", temporaryPath)
+        do {
+            try fd.sync(subject: temporaryPath)
+        } catch {
             abort()
             throw .system(error)
         }
-        _ = Glibc.close(fd)
-        fd = -1
+        fd.close()
+        fd = FileDescriptor(rawValue: -1)
         let target = store.path(of: expected)
-        guard rename(temporaryPath, target) == 0 else {
-            let error = SystemError("rename", target)
-            unlink(temporaryPath)
+        do {
+            try FileSystem.rename(temporaryPath, to: target)
+        } catch {
+            FileSystem.remove(temporaryPath)
             throw .system(error)
         }
-        RawIO.syncDirectory(store.blobDirectory)
+        FileSystem.syncDirectory(store.blobDirectory)
         return target
     }
 
     public func abort() {
-        guard fd >= 0 else { return }
-        _ = Glibc.close(fd)
-        fd = -1
-        unlink(temporaryPath)
+        guard fd.rawValue >= 0 else { return }
+        fd.close()
+        fd = FileDescriptor(rawValue: -1)
+        FileSystem.remove(temporaryPath)
     }
 }
+
+/// Downloads stream straight into the store's ingest directory.
+extension BlobWriter: BlobSink {}

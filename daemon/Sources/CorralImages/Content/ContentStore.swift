@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 import Synchronization
 
@@ -23,9 +24,8 @@ public struct ContentStore: Sendable {
     }
 
     public func size(of digest: Digest) -> Int64? {
-        var info = stat()
-        guard stat(path(of: digest), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int64(info.st_size)
+        guard let status = try? FileSystem.status(path(of: digest)), status.kind == .regular else { return nil }
+        return status.size
     }
 
     public func contains(_ digest: Digest) -> Bool {
@@ -48,19 +48,13 @@ public struct ContentStore: Sendable {
     /// Copies a file into the store, verifying it on the way (an OCI layout's blob).
     public func copy(file: String, as digest: Digest, size: Int64?) throws(ImageError) {
         if contains(digest) { return }
-        let source = Glibc.open(file, O_RDONLY | O_CLOEXEC)
-        guard source >= 0 else { throw .system(SystemError("open", file)) }
-        defer { _ = Glibc.close(source) }
+        let source: FileDescriptor
+        do { source = try FileDescriptor.open(file, O_RDONLY) } catch { throw .system(error) }
+        defer { source.close() }
         let blob: BlobWriter
         do { blob = try writer() } catch { throw .system(error) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
         do {
-            while true {
-                let n = try RawIO.read(source, into: buffer, subject: file)
-                if n == 0 { break }
-                try blob.write(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-            }
+            try source.readToEnd(chunkSize: 1 << 20, subject: file) { (chunk) throws(SystemError) in try blob.write(chunk) }
         } catch {
             blob.abort()
             throw .system(error)
@@ -96,6 +90,6 @@ public struct ContentStore: Sendable {
 
     static func uniqueName() -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
-        return "\(getpid())-\(n)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        return "\(ProcessControl.pid)-\(n)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
     }
 }

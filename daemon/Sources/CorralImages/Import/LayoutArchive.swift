@@ -1,15 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 
 /// An OCI layout in a tar archive, read in one pass: every `blobs/sha256/<hex>` member is
 /// streamed into the content store (verified against its name), `index.json` is kept.
 enum LayoutArchive {
     static func load(_ path: String, into store: ContentStore, leasing session: LeaseSet) throws(ImageError) -> [UInt8] {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(SystemError("open", path)) }
-        defer { _ = Glibc.close(fd) }
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(path, O_RDONLY) } catch { throw .system(error) }
+        defer { fd.close() }
         let reader = TarReader(try Compression.decompressing(FileSource(fd: fd, name: path)))
         var index: [UInt8]?
         while let entry = try reader.next() {

@@ -1,3 +1,4 @@
+import CorralRegistry
 import OCISpec
 
 /// The names an image in an OCI layout gets: containerd's own name annotation, else

@@ -1,3 +1,5 @@
+import CorralRegistry
+
 /// Buffers a `ByteSource` for a reader that wants exact counts: tar's 512-byte records.
 final class BufferedReader {
     private let source: ByteSource

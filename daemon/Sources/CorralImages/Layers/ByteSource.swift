@@ -1,8 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CorralRegistry
 import CorralSystem
-import Crypto
+import struct Crypto.SHA256
 
 /// A pull stream of bytes: the chain from a blob file through decompression and hashing to
 /// the tar reader. `read` fills part of the buffer and answers how much, 0 at the end.
@@ -12,16 +10,16 @@ protocol ByteSource: AnyObject {
 
 /// Reads a file by descriptor; the caller closes it.
 final class FileSource: ByteSource {
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let name: String
 
-    init(fd: Int32, name: String) {
+    init(fd: FileDescriptor, name: String) {
         self.fd = fd
         self.name = name
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ImageError) -> Int {
-        do { return try RawIO.read(fd, into: buffer, subject: name) } catch { throw .system(error) }
+        do { return try fd.read(into: buffer, subject: name) } catch { throw .system(error) }
     }
 }
 

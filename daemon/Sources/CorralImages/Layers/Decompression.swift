@@ -1,5 +1,6 @@
 import CZlib
 import CZstd
+import CorralRegistry
 
 /// The compressions layers come in, told apart by their first bytes rather than the media
 /// type, which some registries get wrong.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 import Logging
 
@@ -20,7 +21,7 @@ struct ExtractionResult: Sendable, Equatable {
 final class LayerExtractor {
     private let root: ScopedRoot
     private let logger: Logger
-    private let privileged = geteuid() == 0
+    private let privileged = ProcessControl.effectiveUserID == 0
     private var directories: [(components: [ScopedRoot.Component], entry: TarEntry)] = []
     private var directoryIndex: [[ScopedRoot.Component]: Int] = [:]
     private var bytes: UInt64 = 0
@@ -35,9 +36,9 @@ final class LayerExtractor {
 
     /// Unpacks a blob (gzip, zstd or plain tar) and answers the digest of its uncompressed bytes.
     static func unpack(blob path: String, into directory: String, logger: Logger) throws(ImageError) -> ExtractionResult {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(SystemError("open", path)) }
-        defer { _ = Glibc.close(fd) }
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(path, O_RDONLY) } catch { throw .system(error) }
+        defer { fd.close() }
         return try unpack(FileSource(fd: fd, name: path), into: directory, logger: logger)
     }
 
@@ -77,7 +78,7 @@ final class LayerExtractor {
                 try own(dir, name, entry)
                 if !entry.xattrs.isEmpty {
                     let fd = try At.open(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-                    defer { _ = Glibc.close(fd) }
+                    defer { fd.close() }
                     setAttributes(entry, fd: fd)
                 }
                 remember(components + [name], entry)
@@ -89,7 +90,7 @@ final class LayerExtractor {
                 try own(dir, name, entry)
                 for (key, value) in allowedAttributes(entry) {
                     do {
-                        try ExtendedAttributes.set(linkPath: "/proc/self/fd/\(dir)/\(At.text(name))", name: key, value: value)
+                        try ExtendedAttributes.set(linkPath: dir.procSelfPath + "/" + ScopedRoot.text(name), name: key, value: value)
                     } catch {
                         logger.debug("xattr not set", metadata: ["path": "\(entry.pathText)", "error": "\(error)"])
                     }
@@ -121,21 +122,20 @@ final class LayerExtractor {
     func finish() throws(ImageError) {
         for (components, entry) in directories.reversed() {
             do {
-                let fd: Int32
+                let fd: FileDescriptor
                 if let name = components.last {
                     let parent = try root.openDirectory(Array(components.dropLast()), create: false)
-                    defer { _ = Glibc.close(parent) }
+                    defer { parent.close() }
                     // A later member may have put something else there: then the directory is gone.
                     guard let opened = try? At.open(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
                     fd = opened
                 } else {
-                    fd = Glibc.open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                    guard fd >= 0 else { throw SystemError("open", root.path) }
-                    if privileged { _ = fchown(fd, uid_t(truncatingIfNeeded: entry.uid), gid_t(truncatingIfNeeded: entry.gid)) }
+                    fd = try FileDescriptor.open(root.path, O_RDONLY | O_DIRECTORY)
+                    if privileged { try? fd.changeOwner(uid: entry.uid, gid: entry.gid) }
                 }
-                defer { _ = Glibc.close(fd) }
-                guard fchmod(fd, mode_t(entry.mode & 0o7777)) == 0 else { throw SystemError("fchmod", entry.pathText) }
-                try At.setTimes(fd, accessed: entry.accessed ?? entry.modified, modified: entry.modified)
+                defer { fd.close() }
+                try fd.changeMode(mode_t(entry.mode & 0o7777), subject: entry.pathText)
+                try fd.setTimes(accessed: entry.accessed ?? entry.modified, modified: entry.modified)
             } catch let error as SystemError {
                 throw .invalidImage("layer directory \"\(entry.pathText)\": \(error)")
             } catch {
@@ -157,49 +157,46 @@ final class LayerExtractor {
     }
 
     /// False when an unprivileged extraction skipped a device node it may not create.
-    private func makeNode(_ dir: Int32, _ name: [UInt8], type: mode_t, device: dev_t, _ entry: TarEntry) throws -> Bool {
-        let rc = At.withName(name) { mknodat(dir, $0, type | mode_t(entry.mode & 0o777), device) }
-        if rc == 0 { return true }
-        let error = SystemError("mknodat", entry.pathText)
-        if error.errno == EPERM && type != S_IFIFO && !privileged {
+    private func makeNode(_ dir: FileDescriptor, _ name: [UInt8], type: mode_t, device: dev_t, _ entry: TarEntry) throws(SystemError) -> Bool {
+        do throws(SystemError) {
+            try At.makeNode(dir, name, mode: type | mode_t(entry.mode & 0o777), device: device, subject: entry.pathText)
+            return true
+        } catch where error.errno == EPERM && type != S_IFIFO && !privileged {
             logger.warning("device node skipped: not privileged", metadata: ["path": "\(entry.pathText)"])
             return false
         }
-        throw error
     }
 
-    private func writeFile(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry, reader: TarReader) throws -> Void {
+    private func writeFile(_ dir: FileDescriptor, _ name: [UInt8], _ entry: TarEntry, reader: TarReader) throws -> Void {
         let fd = try At.open(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
-        defer { _ = Glibc.close(fd) }
+        defer { fd.close() }
         try reader.readContent { (chunk) throws(ImageError) in
-            do throws(SystemError) { try RawIO.writeAll(fd, chunk, subject: entry.pathText) } catch { throw .system(error) }
+            do throws(SystemError) { try fd.writeAll(chunk, using: .write, subject: entry.pathText) } catch { throw .system(error) }
         }
-        if privileged || geteuid() == uid_t(truncatingIfNeeded: entry.uid) {
-            guard fchown(fd, uid_t(truncatingIfNeeded: entry.uid), gid_t(truncatingIfNeeded: entry.gid)) == 0 else {
-                throw SystemError("fchown", entry.pathText)
-            }
+        if privileged || ProcessControl.effectiveUserID == uid_t(truncatingIfNeeded: entry.uid) {
+            try fd.changeOwner(uid: entry.uid, gid: entry.gid, subject: entry.pathText)
         }
         // After chown, which clears setuid and setgid.
-        guard fchmod(fd, mode_t(entry.mode & 0o7777)) == 0 else { throw SystemError("fchmod", entry.pathText) }
+        try fd.changeMode(mode_t(entry.mode & 0o7777), subject: entry.pathText)
         setAttributes(entry, fd: fd)
-        try At.setTimes(fd, accessed: entry.accessed ?? entry.modified, modified: entry.modified)
+        try fd.setTimes(accessed: entry.accessed ?? entry.modified, modified: entry.modified)
         bytes += UInt64(entry.size)
     }
 
-    private func hardLink(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry) throws {
+    private func hardLink(_ dir: FileDescriptor, _ name: [UInt8], _ entry: TarEntry) throws {
         var target = ScopedRoot.clean(entry.linkName)
         guard let targetName = target.popLast() else {
             throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link to the layer's root")
         }
-        let targetDir: Int32
+        let targetDir: FileDescriptor
         do {
             targetDir = try root.openDirectory(target, create: false)
         } catch {
-            throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link target \"\(At.text(entry.linkName))\" is not in the layer")
+            throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link target \"\(ScopedRoot.text(entry.linkName))\" is not in the layer")
         }
-        defer { _ = Glibc.close(targetDir) }
-        guard let info = try At.lstat(targetDir, targetName), (info.st_mode & S_IFMT) != S_IFDIR else {
-            throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link target \"\(At.text(entry.linkName))\" is not in the layer")
+        defer { targetDir.close() }
+        guard let info = try At.status(targetDir, targetName), info.kind != .directory else {
+            throw ImageError.invalidImage("layer member \"\(entry.pathText)\": hard link target \"\(ScopedRoot.text(entry.linkName))\" is not in the layer")
         }
         try At.link(targetDir, targetName, dir, name)
     }
@@ -208,7 +205,7 @@ final class LayerExtractor {
         do {
             let dir = try root.directory(components, create: true)
             if name == LayerExtractor.opaqueMarker {
-                try ExtendedAttributes.set(path: "/proc/self/fd/\(dir)", name: "trusted.overlay.opaque", value: Array("y".utf8))
+                try ExtendedAttributes.set(path: dir.procSelfPath, name: "trusted.overlay.opaque", value: Array("y".utf8))
                 return
             }
             let hidden = Array(name.dropFirst(LayerExtractor.whiteoutPrefix.count))
@@ -230,27 +227,26 @@ final class LayerExtractor {
     /// Makes room for a new member: whatever was there goes, except a directory that stays one.
     /// Whatever went may be a directory or symlink that a cached resolution went through, so
     /// the cache is dropped, `dir` with it when it was the cached one: true says to resolve again.
-    private func clear(_ dir: Int32, _ name: [UInt8], keepingDirectory: Bool) throws -> Bool {
-        guard let info = try At.lstat(dir, name) else { return false }
-        if (info.st_mode & S_IFMT) == S_IFDIR && keepingDirectory { return false }
+    private func clear(_ dir: FileDescriptor, _ name: [UInt8], keepingDirectory: Bool) throws -> Bool {
+        guard let info = try At.status(dir, name) else { return false }
+        if info.kind == .directory && keepingDirectory { return false }
         defer { root.invalidate() }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            FileSystem.removeTree("/proc/self/fd/\(dir)/\(At.text(name))")
-            if try At.lstat(dir, name) != nil { throw SystemError("remove", At.text(name), errno: ENOTEMPTY) }
+        if info.kind == .directory {
+            FileSystem.removeTree(dir.procSelfPath + "/" + ScopedRoot.text(name))
+            if try At.status(dir, name) != nil { throw SystemError("remove", ScopedRoot.text(name), errno: ENOTEMPTY) }
         } else {
             try At.unlink(dir, name)
         }
         return true
     }
 
-    private func own(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry) throws(SystemError) {
+    private func own(_ dir: FileDescriptor, _ name: [UInt8], _ entry: TarEntry) throws(SystemError) {
         guard privileged else { return }
         try At.chown(dir, name, uid: entry.uid, gid: entry.gid)
     }
 
-    private func chmod(_ dir: Int32, _ name: [UInt8], _ entry: TarEntry) throws(SystemError) {
-        let rc = At.withName(name) { fchmodat(dir, $0, mode_t(entry.mode & 0o7777), 0) }
-        guard rc == 0 else { throw SystemError("fchmodat", entry.pathText) }
+    private func chmod(_ dir: FileDescriptor, _ name: [UInt8], _ entry: TarEntry) throws(SystemError) {
+        try At.changeMode(dir, name, mode_t(entry.mode & 0o7777), subject: entry.pathText)
     }
 
     /// A layer may not forge overlay's own metadata (a redirect could point anywhere).
@@ -258,7 +254,7 @@ final class LayerExtractor {
         entry.xattrs.filter { !$0.name.hasPrefix("trusted.overlay.") }.map { ($0.name, $0.value) }
     }
 
-    private func setAttributes(_ entry: TarEntry, fd: Int32) {
+    private func setAttributes(_ entry: TarEntry, fd: FileDescriptor) {
         for (key, value) in allowedAttributes(entry) {
             do {
                 try ExtendedAttributes.set(fd: fd, name: key, value: value)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralRegistry
 import CorralSystem
 
 /// A directory that paths are resolved inside of and never out of: `..` stops at the top,
@@ -11,20 +12,19 @@ final class ScopedRoot {
     typealias Component = [UInt8]
 
     let path: String
-    let fd: Int32
+    let fd: FileDescriptor
     private var cachedKey: [Component]?
-    private var cachedFD: Int32 = -1
+    private var cachedFD = FileDescriptor(rawValue: -1)
     private static let maxSymlinks = 40
 
     init(path: String) throws(SystemError) {
         self.path = path
-        fd = Glibc.open(path, RawIO.pathOnly | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", path) }
+        fd = try FileDescriptor.open(path, FileDescriptor.pathOnly | O_DIRECTORY)
     }
 
     deinit {
         invalidate()
-        _ = Glibc.close(fd)
+        fd.close()
     }
 
     /// Splits a path into components, with `.`, empty parts and `..` above the top removed.
@@ -41,17 +41,22 @@ final class ScopedRoot {
         return out
     }
 
+    /// A name as text, for messages: tar names need not be UTF-8.
+    static func text(_ component: some Sequence<UInt8>) -> String {
+        String(decoding: Array(component), as: UTF8.self)
+    }
+
     /// Forgets the cached directory, after anything that could have changed what a path resolves to.
     func invalidate() {
-        if cachedFD >= 0 { _ = Glibc.close(cachedFD) }
-        cachedFD = -1
+        if cachedFD.rawValue >= 0 { cachedFD.close() }
+        cachedFD = FileDescriptor(rawValue: -1)
         cachedKey = nil
     }
 
-    /// An RawIO.pathOnly descriptor of the directory `components` lead to, creating missing ones
+    /// An O_PATH descriptor of the directory `components` lead to, creating missing ones
     /// (mode 0755) when asked. The descriptor stays owned by the root: do not close it, and
     /// do not keep it past the next call.
-    func directory(_ components: [Component], create: Bool) throws(ImageError) -> Int32 {
+    func directory(_ components: [Component], create: Bool) throws(ImageError) -> FileDescriptor {
         if components.isEmpty { return fd }
         if let cachedKey, cachedKey == components { return cachedFD }
         let resolved = try resolve(components, create: create)
@@ -62,13 +67,13 @@ final class ScopedRoot {
     }
 
     /// A descriptor the caller owns, for the same walk.
-    func openDirectory(_ components: [Component], create: Bool) throws(ImageError) -> Int32 {
+    func openDirectory(_ components: [Component], create: Bool) throws(ImageError) -> FileDescriptor {
         try resolve(components, create: create)
     }
 
-    private func resolve(_ components: [Component], create: Bool) throws(ImageError) -> Int32 {
+    private func resolve(_ components: [Component], create: Bool) throws(ImageError) -> FileDescriptor {
         var pending = Array(components.reversed())
-        var current = At.duplicate(fd)
+        var current = fd.duplicate()
         var trail: [Component] = []
         var hops = 0
         do {
@@ -76,55 +81,55 @@ final class ScopedRoot {
                 if component == [UInt8(ascii: ".")] || component.isEmpty { continue }
                 if component == [UInt8(ascii: "."), UInt8(ascii: ".")] {
                     if trail.popLast() != nil {
-                        _ = Glibc.close(current)
+                        current.close()
                         current = try walk(trail)
                     }
                     continue
                 }
-                guard let info = try At.lstat(current, component) else {
-                    guard create else { throw SystemError("resolve", At.text(component), errno: ENOENT) }
+                guard let info = try At.status(current, component) else {
+                    guard create else { throw SystemError("resolve", Self.text(component), errno: ENOENT) }
                     try At.makeDirectory(current, component, mode: 0o755)
                     try step(&current, into: component)
                     trail.append(component)
                     continue
                 }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR:
+                switch info.kind {
+                case .directory:
                     try step(&current, into: component)
                     trail.append(component)
-                case S_IFLNK:
+                case .symbolicLink:
                     hops += 1
-                    guard hops <= ScopedRoot.maxSymlinks else { throw SystemError("resolve", At.text(component), errno: ELOOP) }
+                    guard hops <= ScopedRoot.maxSymlinks else { throw SystemError("resolve", Self.text(component), errno: ELOOP) }
                     let target = try At.readLink(current, component)
                     if target.first == UInt8(ascii: "/") {
                         trail = []
-                        _ = Glibc.close(current)
-                        current = At.duplicate(fd)
+                        current.close()
+                        current = fd.duplicate()
                     }
                     pending += target.split(separator: UInt8(ascii: "/")).map(Array.init).reversed()
                 default:
-                    throw SystemError("resolve", At.text(component), errno: ENOTDIR)
+                    throw SystemError("resolve", Self.text(component), errno: ENOTDIR)
                 }
             }
         } catch {
-            _ = Glibc.close(current)
-            throw .invalidImage("layer path \"\(At.text(Array(components.joined(separator: [UInt8(ascii: "/")]))))\": \(error)")
+            current.close()
+            throw .invalidImage("layer path \"\(Self.text(components.joined(separator: [UInt8(ascii: "/")])))\": \(error)")
         }
         return current
     }
 
-    private func step(_ current: inout Int32, into component: Component) throws(SystemError) {
-        let next = try At.open(current, component, RawIO.pathOnly | O_DIRECTORY | O_NOFOLLOW)
-        _ = Glibc.close(current)
+    private func step(_ current: inout FileDescriptor, into component: Component) throws(SystemError) {
+        let next = try At.open(current, component, FileDescriptor.pathOnly | O_DIRECTORY | O_NOFOLLOW)
+        current.close()
         current = next
     }
 
     /// Re-walks components already known to be real directories.
-    private func walk(_ trail: [Component]) throws(SystemError) -> Int32 {
-        var current = At.duplicate(fd)
+    private func walk(_ trail: [Component]) throws(SystemError) -> FileDescriptor {
+        var current = fd.duplicate()
         for component in trail {
             do { try step(&current, into: component) } catch {
-                _ = Glibc.close(current)
+                current.close()
                 throw error
             }
         }

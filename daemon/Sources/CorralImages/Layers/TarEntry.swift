@@ -1,3 +1,5 @@
+import CorralSystem
+
 /// One member of a tar archive, with PAX and GNU extensions already applied. Names are
 /// bytes: tar does not promise UTF-8 and the file system takes whatever it is given.
 struct TarEntry {
@@ -12,16 +14,11 @@ struct TarEntry {
     var uid: Int
     var gid: Int
     var size: Int64
-    var modified: TarTime
-    var accessed: TarTime?
+    var modified: FileTime
+    var accessed: FileTime?
     var deviceMajor: UInt32
     var deviceMinor: UInt32
     var xattrs: [(name: String, value: [UInt8])]
 
     var pathText: String { String(decoding: path, as: UTF8.self) }
-}
-
-struct TarTime: Equatable {
-    var seconds: Int64
-    var nanoseconds: Int
 }

@@ -1,3 +1,6 @@
+import CorralRegistry
+import CorralSystem
+
 /// Reads a tar stream: ustar, GNU long names and links ('L', 'K'), PAX extended headers
 /// ('x', and 'g' for all later members) with path, linkpath, size, uid, gid, mtime, atime and
 /// SCHILY.xattr.*. `next()` gives a header; the caller then reads or skips its content.
@@ -129,7 +132,7 @@ final class TarReader {
             kind: kind, path: name, linkName: trimNUL(h[157..<257]),
             mode: UInt32(truncatingIfNeeded: try number(h[100..<108], field: "mode")),
             uid: Int(try number(h[108..<116], field: "uid")), gid: Int(try number(h[116..<124], field: "gid")),
-            size: size, modified: TarTime(seconds: try number(h[136..<148], field: "mtime"), nanoseconds: 0),
+            size: size, modified: FileTime(seconds: try number(h[136..<148], field: "mtime"), nanoseconds: 0),
             accessed: nil,
             deviceMajor: UInt32(truncatingIfNeeded: try number(h[329..<337], field: "devmajor")),
             deviceMinor: UInt32(truncatingIfNeeded: try number(h[337..<345], field: "devminor")),
@@ -164,7 +167,7 @@ final class TarReader {
     }
 
     /// PAX times are decimal seconds with an optional fraction.
-    static func time(_ text: String) throws(ImageError) -> TarTime {
+    static func time(_ text: String) throws(ImageError) -> FileTime {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         guard let seconds = Int64(parts[0]) else { throw .invalidImage("tar: PAX time \"\(text)\"") }
         var nanos = 0
@@ -175,7 +178,7 @@ final class TarReader {
             for _ in digits.count..<9 { nanos *= 10 }
             if seconds < 0 { nanos = -nanos }
         }
-        return TarTime(seconds: seconds, nanoseconds: nanos)
+        return FileTime(seconds: seconds, nanoseconds: nanos)
     }
 
     /// PAX records: "<length> <key>=<value>\n", the length counting the whole record.

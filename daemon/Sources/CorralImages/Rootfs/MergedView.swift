@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CorralSystem
 
 /// Looks a path up through overlay lower dirs the way overlayfs would see them merged:
@@ -23,15 +20,15 @@ struct MergedView {
             }
             guard let (layer, info) = lookup(resolved + [component]) else { return nil }
             let full = layer + "/" + (resolved + [component]).map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
-            switch info.st_mode & S_IFMT {
-            case S_IFLNK:
+            switch info.kind {
+            case .symbolicLink:
                 hops += 1
-                guard hops <= MergedView.maxSymlinks, let target = try? readLink(full) else { return nil }
+                guard hops <= MergedView.maxSymlinks, let target = try? FileSystem.readLink(full) else { return nil }
                 if target.first == UInt8(ascii: "/") { resolved = [] }
                 pending += target.split(separator: UInt8(ascii: "/")).map(Array.init).filter { $0 != [UInt8(ascii: ".")] }.reversed()
-            case S_IFDIR:
+            case .directory:
                 resolved.append(component)
-            case S_IFREG:
+            case .regular:
                 guard pending.isEmpty else { return nil }
                 return try? FileSystem.readFile(full, limit: limit)
             default:
@@ -42,7 +39,7 @@ struct MergedView {
     }
 
     /// The layer whose entry is what the merged view shows at `components`.
-    private func lookup(_ components: [ScopedRoot.Component]) -> (String, stat)? {
+    private func lookup(_ components: [ScopedRoot.Component]) -> (String, FileStatus)? {
         let names = components.map { String(decoding: $0, as: UTF8.self) }
         for layer in layers {
             var path = layer
@@ -50,16 +47,14 @@ struct MergedView {
             var present = true
             for name in names.dropLast() {
                 path += "/" + name
-                var info = stat()
-                guard lstat(path, &info) == 0 else { present = false; break }
+                guard let info = try? FileSystem.status(path, followingLinks: false) else { present = false; break }
                 if isWhiteout(info) { return nil }
-                guard (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
+                guard info.kind == .directory else { return nil }
                 if ExtendedAttributes.get(path: path, name: "trusted.overlay.opaque") == Array("y".utf8) { hidesBelow = true }
             }
             if present {
                 path += "/" + (names.last ?? "")
-                var info = stat()
-                if lstat(path, &info) == 0 {
+                if let info = try? FileSystem.status(path, followingLinks: false) {
                     return isWhiteout(info) ? nil : (layer, info)
                 }
             }
@@ -68,14 +63,7 @@ struct MergedView {
         return nil
     }
 
-    private func isWhiteout(_ info: stat) -> Bool {
-        (info.st_mode & S_IFMT) == S_IFCHR && info.st_rdev == 0
-    }
-
-    private func readLink(_ path: String) throws -> [UInt8] {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink(path, &buffer, buffer.count)
-        guard n >= 0 else { throw SystemError("readlink", path) }
-        return buffer[..<n].map { UInt8(bitPattern: $0) }
+    private func isWhiteout(_ info: FileStatus) -> Bool {
+        info.kind == .characterDevice && info.device == 0
     }
 }

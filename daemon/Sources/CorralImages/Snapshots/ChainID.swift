@@ -1,3 +1,5 @@
+import CorralRegistry
+
 /// Chain IDs name a layer together with everything under it (image-spec):
 /// chainID(L0) = diffID(L0), chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)).
 public enum ChainID {

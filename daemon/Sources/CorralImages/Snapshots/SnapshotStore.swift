@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CorralRegistry
 import CorralSystem
 import Logging
 import Synchronization
@@ -74,10 +72,10 @@ final class SnapshotStore: Sendable {
             let (record, placed) = try database.addSnapshot(
                 chainID: chainID, diffID: diffID, bytes: Int64(result.bytes), inodes: Int64(result.inodes)
             ) { number in
-                guard rename(temporary, directory(number)) == 0 else { throw SystemError("rename", directory(number)) }
+                try FileSystem.rename(temporary, to: directory(number))
             }
             if !placed { FileSystem.removeTree(temporary) }
-            RawIO.syncDirectory(root)
+            FileSystem.syncDirectory(root)
             return record
         } catch {
             FileSystem.removeTree(temporary)
@@ -97,7 +95,7 @@ final class SnapshotStore: Sendable {
     /// Moves a snapshot's directory out of sight; `purge` removes it later.
     func discard(_ snapshot: SnapshotRecord) {
         let trash = root + "/trash-" + ContentStore.uniqueName()
-        if rename(directory(snapshot.number), trash) != 0 {
+        if (try? FileSystem.rename(directory(snapshot.number), to: trash)) == nil {
             FileSystem.removeTree(directory(snapshot.number))
         }
     }

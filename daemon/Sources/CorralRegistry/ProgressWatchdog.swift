@@ -2,11 +2,11 @@ import Synchronization
 
 /// Fails work that stops making progress: `run` ends `body` with a timeout error once
 /// `touch` has not been called for `timeout`.
-final class ProgressWatchdog: Sendable {
+package final class ProgressWatchdog: Sendable {
     private let last = Mutex(ContinuousClock.now)
     let timeout: Duration
 
-    init(timeout: Duration) {
+    package init(timeout: Duration) {
         self.timeout = timeout
     }
 
@@ -14,7 +14,7 @@ final class ProgressWatchdog: Sendable {
         last.withLock { $0 = .now }
     }
 
-    func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         touch()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }

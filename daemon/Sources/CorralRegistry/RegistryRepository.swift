@@ -7,8 +7,8 @@ import OCISpec
 import Synchronization
 
 /// One repository of one registry, reached through its endpoints in order.
-struct RegistryRepository: Sendable {
-    let client: RegistryClient
+package struct RegistryRepository: Sendable {
+    package let client: RegistryClient
     /// The path inside the registry: `library/busybox`.
     let name: String
     let registry: String
@@ -21,14 +21,14 @@ struct RegistryRepository: Sendable {
     private var configuration: RegistryConfiguration { client.configuration }
     private var logger: Logger { client.logger }
 
-    struct Manifest: Sendable {
-        var bytes: [UInt8]
-        var mediaType: String
-        var digest: Digest
+    package struct Manifest: Sendable {
+        package var bytes: [UInt8]
+        package var mediaType: String
+        package var digest: Digest
     }
 
     /// A manifest or index by tag or digest, its digest checked.
-    func manifest(_ reference: String, what: String) async throws -> Manifest {
+    package func manifest(_ reference: String, what: String) async throws -> Manifest {
         let expected = reference.hasPrefix("sha256:") ? try Digest(reference) : nil
         return try await acrossEndpoints(what) { endpoint in
             try await withRetries(what) {
@@ -57,13 +57,12 @@ struct RegistryRepository: Sendable {
         }
     }
 
-    /// Streams a blob into the content store, verified; resumes an interrupted download with
-    /// a Range request where the server allows it.
-    func fetchBlob(_ descriptor: Descriptor, into store: ContentStore, watchdog: ProgressWatchdog) async throws {
+    /// Streams a blob into `writer` until it has all `descriptor.size` bytes; resumes an
+    /// interrupted download with a Range request where the server allows it. The caller
+    /// verifies and keeps what the writer took.
+    package func fetchBlob(_ descriptor: Descriptor, into writer: some BlobSink, watchdog: ProgressWatchdog) async throws {
         let digest = try Digest(descriptor.digest)
         let what = "blob \(digest) of \(registry)/\(name)"
-        let writer = try store.writer()
-        defer { writer.abort() }
         try await acrossEndpoints(what) { endpoint in
             try await withRetries(what) {
                 var headers: [(String, String)] = []
@@ -103,7 +102,6 @@ struct RegistryRepository: Sendable {
                 }
             }
         }
-        try writer.commit(expected: digest, size: descriptor.size)
     }
 
     /// Turns a failed answer into the error to show.

@@ -16,7 +16,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
         self.hex = hex
     }
 
-    init(hex: String) {
+    package init(hex: String) {
         self.hex = hex
     }
 
@@ -26,7 +26,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
         return Digest(finishing: hasher)
     }
 
-    init(finishing hasher: SHA256) {
+    package init(finishing hasher: SHA256) {
         hex = Digest.hexString(hasher.finalize())
     }
 
@@ -34,7 +34,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
 
-    static func isHex(_ text: String) -> Bool {
+    package static func isHex(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
     }
 

@@ -9,8 +9,8 @@ import OCISpec
 
 /// Talks the OCI distribution protocol to registries and their mirrors: endpoints tried in
 /// order, anonymous, Basic and Bearer-token authentication, retries with backoff.
-final class RegistryClient: Sendable {
-    let configuration: RegistryConfiguration
+package final class RegistryClient: Sendable {
+    package let configuration: RegistryConfiguration
     let logger: Logger
     let clients: HTTPClients
     let tokens = TokenCache()
@@ -21,17 +21,17 @@ final class RegistryClient: Sendable {
         MediaType.dockerSchema1Signed + ";q=0.1", MediaType.dockerSchema1 + ";q=0.1",
     ].joined(separator: ", ")
 
-    init(configuration: RegistryConfiguration, logger: Logger) {
+    package init(configuration: RegistryConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         clients = HTTPClients(configuration: configuration)
     }
 
-    func shutdown() async {
+    package func shutdown() async {
         await clients.shutdown()
     }
 
-    func repository(_ reference: ImageReference, credentials: RegistryCredentials?) throws(ImageError) -> RegistryRepository {
+    package func repository(_ reference: ImageReference, credentials: RegistryCredentials?) throws(ImageError) -> RegistryRepository {
         RegistryRepository(client: self, name: reference.path, registry: reference.domain,
                            endpoints: try RegistryEndpoint.endpoints(for: reference.domain, configuration: configuration),
                            credentials: credentials)

@@ -82,7 +82,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
-    static func isTag(_ s: String) -> Bool {
+    package static func isTag(_ s: String) -> Bool {
         let bytes = Array(s.utf8)
         guard let first = bytes.first, bytes.count <= 128, isWord(first) else { return false }
         return bytes.allSatisfy { isWord($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }

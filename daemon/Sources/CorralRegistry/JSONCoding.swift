@@ -2,8 +2,8 @@ import Foundation
 import OCISpec
 
 /// Image-spec documents in and out of JSON.
-enum JSONCoding {
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(ImageError) -> T {
+package enum JSONCoding {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(ImageError) -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch {
@@ -11,14 +11,14 @@ enum JSONCoding {
         }
     }
 
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+    package static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return [UInt8]((try? encoder.encode(value)) ?? Data())
     }
 
     /// The media type a manifest or index says it is, when it says so.
-    static func mediaType(of bytes: [UInt8]) -> String? {
+    package static func mediaType(of bytes: [UInt8]) -> String? {
         struct Probe: Decodable {
             var mediaType: String?
             var schemaVersion: Int?

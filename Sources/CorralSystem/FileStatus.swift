@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What stat(2) says about a file, in the terms callers ask about.
+public struct FileStatus: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case regular, directory, symbolicLink, characterDevice, blockDevice, fifo, socket, unknown
+    }
+
+    public var kind: Kind
+    public var size: Int64
+    /// The device a character or block device node stands for; 0 for overlay's whiteouts.
+    public var device: UInt64
+
+    init(_ info: stat) {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symbolicLink
+        case S_IFCHR: kind = .characterDevice
+        case S_IFBLK: kind = .blockDevice
+        case S_IFIFO: kind = .fifo
+        case S_IFSOCK: kind = .socket
+        default: kind = .unknown
+        }
+        size = Int64(info.st_size)
+        device = UInt64(info.st_rdev)
+    }
+}
+
+extension FileSystem {
+    /// stat(2), or lstat(2) when not `followingLinks`.
+    public static func status(_ path: String, followingLinks: Bool = true) throws(SystemError) -> FileStatus {
+        var info = stat()
+        let rc = followingLinks ? stat(path, &info) : lstat(path, &info)
+        guard rc == 0 else { throw SystemError(followingLinks ? "stat" : "lstat", path) }
+        return FileStatus(info)
+    }
+}
