@@ -99,6 +99,7 @@ extension CRIService {
         var inodes: UInt64 = 1
         while let path = walker.nextObject() as? String {
             inodes += 1
+            // A file the container removed while it was counted adds nothing.
             if let size = (try? FileManager.default.attributesOfItem(atPath: String(upper) + "/" + path))?[.size] as? UInt64 {
                 bytes += size
             }

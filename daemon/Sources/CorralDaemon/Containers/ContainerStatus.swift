@@ -13,6 +13,7 @@ extension CRIService {
                     "bundle": container.bundle,
                     "imageID": container.imageID,
                     "rootfs": container.rootfsOptions,
+                    // The JSON of a message that decoded cannot fail to encode.
                     "config": (try? container.config.jsonString()) ?? "",
                 ]
                 $0.info["info"] = VerboseJSON.encode(info)

@@ -19,6 +19,7 @@ extension CRIService {
         if container.state == .containerRunning {
             try await stopContainer(container, timeout: 0)
         }
+        // Without a shim to reach there is no task left to delete: its pod's shim is gone.
         if let sandbox = await registry.existingSandbox(container.sandboxID),
            let handle = try? await shim(of: sandbox) {
             do {

@@ -1,4 +1,5 @@
 import CRIAPI
+import Logging
 import CorralSystem
 import ShimAPI
 
@@ -51,14 +52,20 @@ extension CRIService {
             }
         } catch {
             let now = Self.now
-            _ = try? await registry.update(container: container.id) {
-                $0.state = .containerExited
-                $0.exitCode = 128
-                $0.finishedAt = now
-                $0.reason = "StartError"
-                $0.message = error.message
+            let metadata: Logger.Metadata = ["container": "\(container.id)"]
+            await bestEffort("recording a failed start", metadata) {
+                try await registry.update(container: container.id) {
+                    $0.state = .containerExited
+                    $0.exitCode = 128
+                    $0.finishedAt = now
+                    $0.reason = "StartError"
+                    $0.message = error.message
+                }
             }
-            _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id })
+            // The task may never have been created: nothing for the shim to delete then.
+            await bestEffort("deleting the task of a failed start", level: .debug, metadata) {
+                try await handle.call(TaskMethods.delete, .with { $0.id = container.id })
+            }
             throw error
         }
         return .init()

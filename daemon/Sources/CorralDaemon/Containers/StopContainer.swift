@@ -1,4 +1,5 @@
 import CRIAPI
+import Logging
 import ShimAPI
 
 extension CRIService {
@@ -22,6 +23,7 @@ extension CRIService {
         }
         if timeout > 0 {
             if try await signal(container, container.stopSignal, all: false, handle: handle) {
+                // Still running at the end of the grace period: it gets SIGKILL below.
                 if let exit = try? await handle.call(TaskMethods.wait, .with { $0.id = container.id },
                                                      timeout: .seconds(timeout)) {
                     try await recordExit(container.id, exit)
@@ -55,7 +57,9 @@ extension CRIService {
 
     /// The task is no longer running: record how it ended.
     private func settle(_ container: ContainerEntry, handle: ShimHandle) async throws(CRIError) {
-        if let exit = try? await handle.call(TaskMethods.wait, .with { $0.id = container.id }) {
+        if let exit = await bestEffort("reading the exit of a stopped container", ["container": "\(container.id)"], {
+            try await handle.call(TaskMethods.wait, .with { $0.id = container.id })
+        }) {
             try await recordExit(container.id, exit)
         }
     }

@@ -23,6 +23,7 @@ extension CRIService {
             if request.verbose {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
+                // A config that decoded from the store encodes again.
                 let config = (try? encoder.encode(image.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 $0.info["info"] = VerboseJSON.encode([
                     "id": image.id, "manifestDigest": image.manifestDigest, "chainIDs": image.chainIDs,

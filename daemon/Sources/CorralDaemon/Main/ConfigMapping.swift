@@ -21,6 +21,7 @@ extension ServiceSettings {
                                 connect: config.timeouts.shimConnect)
         streamingAddress = config.streaming.address
         if config.restrictOOMScoreAdj,
+           // /proc/self is always there; were it not, containers are left their own scores.
            let own = try? FileSystem.readText("/proc/self/oom_score_adj"),
            let value = Int(own.trimmingCharacters(in: .whitespacesAndNewlines)) {
             daemonOOMScoreAdj = value

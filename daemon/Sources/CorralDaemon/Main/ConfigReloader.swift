@@ -45,8 +45,12 @@ final class ConfigReloader: Sendable {
             applied.append("registry")
         }
         if fresh.images.pinned != current.images.pinned {
-            for reference in Set(current.images.pinned).subtracting(fresh.images.pinned) { try? images.setPinned(reference, false) }
-            for reference in fresh.images.pinned { try? images.setPinned(reference, true) }
+            let unpinned = Set(current.images.pinned).subtracting(fresh.images.pinned).map { ($0, false) }
+            for (reference, pinned) in unpinned + fresh.images.pinned.map({ ($0, true) }) {
+                do { try images.setPinned(reference, pinned) } catch {
+                    logger.notice("a pinned image is not in the store yet", metadata: ["image": "\(reference)", "error": "\(error)"])
+                }
+            }
             applied.append("images.pinned")
         }
         running.withLock {

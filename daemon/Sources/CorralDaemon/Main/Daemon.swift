@@ -86,6 +86,7 @@ struct Daemon {
         group.maximumGracefulShutdownDuration = config.timeouts.shutdownGrace
         try await ServiceGroup(configuration: group).run()
 
+        // At exit: a metrics listener that will not close is of no consequence.
         try? await metricsChannel?.close()
         await streaming.shutdown()
         await images.shutdown()

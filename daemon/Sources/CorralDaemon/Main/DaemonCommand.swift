@@ -83,5 +83,6 @@ struct ConfigCommand: AsyncParsableCommand {
 }
 
 func printError(_ text: String) {
+    // Nowhere left to report a failure to write to stderr.
     try? FileDescriptor(rawValue: 2).writeAll(text + "\n")
 }

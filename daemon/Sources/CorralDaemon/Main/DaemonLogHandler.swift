@@ -65,6 +65,7 @@ struct DaemonLogHandler: LogHandler {
         }
         let prefix = Self.underSystemd ? "<\(Journal.priority(event.level.rawValue))>" : RFC3339.now + " "
         let line = "\(prefix)\(event.level) \(label): \(text)\n"
+        // Nowhere left to report a failure to write the log itself.
         Self.output.withLock { try? $0.writeAll(line) }
     }
 }

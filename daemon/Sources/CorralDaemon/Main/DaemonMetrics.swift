@@ -51,6 +51,7 @@ struct DaemonMetrics {
         Gauge(label: "corral_shims_connected").record(handles.count)
         let reports = await withTaskGroup(of: Corral_Shim_V1_InfoResponse?.self) { group in
             for handle in handles {
+                // A shim that does not answer within the second is left out of the sum, not waited for.
                 group.addTask { try? await handle.call(DebugMethods.info, .init(), timeout: .seconds(1)) }
             }
             var answers: [Corral_Shim_V1_InfoResponse] = []

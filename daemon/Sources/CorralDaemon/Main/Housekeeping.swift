@@ -31,6 +31,7 @@ struct Housekeeping: Service {
         while !Task.isCancelled {
             _ = await registry.allSandboxes.count
             Systemd.notify("WATCHDOG=1")
+            // Cancelled at shutdown: the loop ends.
             try? await Task.sleep(for: interval)
         }
     }
@@ -41,6 +42,7 @@ struct Housekeeping: Service {
     static func trimWhenIdle(_ instrumentation: Instrumentation, quiet: Duration = .seconds(10)) async {
         var trimmedAfter: UInt64 = 0
         while !Task.isCancelled {
+            // Cancelled at shutdown: the loop ends.
             try? await Task.sleep(for: .seconds(2))
             let last = instrumentation.lastRequest.load(ordering: .relaxed)
             let quietNanos = UInt64(quiet.nanoseconds)

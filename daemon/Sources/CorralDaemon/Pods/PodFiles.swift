@@ -28,11 +28,13 @@ struct PodFiles: Sendable {
             // A pod of its own network gets its hosts file once its addresses are known
             // (`recordAddresses`); no container starts before that.
             if config.linux.securityContext.namespaceOptions.network == .node {
+                // A host without /etc/hosts gives its host-network pods an empty one.
                 try FileSystem.writeAtomically(hosts, (try? FileSystem.readFile("/etc/hosts")) ?? [], durable: false)
             }
             if let text = PodFilesContent.resolvConf(config.dnsConfig) {
                 try FileSystem.writeAtomically(resolvConf, Array(text.utf8), durable: false)
             } else {
+                // A host without /etc/resolv.conf gives the pod an empty one, as containerd does.
                 try FileSystem.writeAtomically(resolvConf, (try? FileSystem.readFile("/etc/resolv.conf")) ?? [], durable: false)
             }
             if config.linux.securityContext.namespaceOptions.ipc != .node {

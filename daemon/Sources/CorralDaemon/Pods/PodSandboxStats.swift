@@ -58,6 +58,7 @@ extension CRIService {
         }
         var containers: [Runtime_V1_ContainerStats] = []
         for container in await registry.containers(inSandbox: sandbox.id) where container.state == .containerRunning {
+            // A container that went away meanwhile has no stats: the pod lists the rest.
             if let one = try? await stats(of: container) { containers.append(one) }
         }
         result.linux.containers = containers

@@ -28,6 +28,7 @@ extension CRIService {
     }
 
     private func verboseInfo(of sandbox: SandboxEntry) -> String {
+        // A handler removed from the config since the pod started: its status names none.
         let runtime = try? settings.runtime(forHandler: sandbox.runtimeHandler)
         let info: [String: Any] = [
             "pid": Int(sandbox.shimPID),
@@ -39,6 +40,7 @@ extension CRIService {
             "netNamespaceClosed": sandbox.stopped,
             "ips": sandbox.ips,
             "podFiles": podFiles.directory(pod: sandbox.id),
+            // The JSON of a message that decoded cannot fail to encode.
             "config": (try? sandbox.config.jsonString()) ?? "",
         ]
         return VerboseJSON.encode(info)

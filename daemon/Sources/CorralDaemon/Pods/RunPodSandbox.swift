@@ -1,4 +1,5 @@
 import CRIAPI
+import Logging
 import CorralSystem
 import Foundation
 import ShimAPI
@@ -116,8 +117,13 @@ extension CRIService {
     func abandon(_ entry: SandboxEntry, shimStarted: Bool) async {
         if shimStarted {
             if let handle = await shims.handle(entry.id) {
-                _ = try? await handle.call(SandboxMethods.stopSandbox, .with { $0.sandboxID = entry.id; $0.timeoutSecs = 0 })
-                _ = try? await handle.call(SandboxMethods.shutdownSandbox, .with { $0.sandboxID = entry.id })
+                let pod: Logger.Metadata = ["pod": "\(entry.id)"]
+                await bestEffort("stopping the sandbox of a failed pod", pod) {
+                    try await handle.call(SandboxMethods.stopSandbox, .with { $0.sandboxID = entry.id; $0.timeoutSecs = 0 })
+                }
+                await bestEffort("shutting down the shim of a failed pod", pod) {
+                    try await handle.call(SandboxMethods.shutdownSandbox, .with { $0.sandboxID = entry.id })
+                }
             }
             await shims.forget(entry.id)
         }
@@ -126,7 +132,9 @@ extension CRIService {
             logger.warning("corral-shim delete failed", metadata: ["pod": "\(entry.id)", "error": "\(failure)"])
         }
         podFiles.remove(pod: entry.id)
-        try? await registry.remove(sandbox: entry.id)
+        await bestEffort("removing the record of a failed pod", ["pod": "\(entry.id)"]) {
+            try await registry.remove(sandbox: entry.id)
+        }
         await registry.release(entry.nameKey, for: entry.id)
     }
 

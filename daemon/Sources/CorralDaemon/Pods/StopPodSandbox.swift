@@ -1,4 +1,5 @@
 import CRIAPI
+import Logging
 import ShimAPI
 
 extension CRIService {
@@ -20,7 +21,9 @@ extension CRIService {
         for container in await registry.containers(inSandbox: sandbox.id) where container.state == .containerRunning {
             try await stopContainer(container, timeout: 0)
         }
-        if let handle = try? await shim(of: sandbox) {
+        if let handle = await bestEffort("reaching the shim of a pod to stop", ["pod": "\(sandbox.id)"], {
+            try await shim(of: sandbox)
+        }) {
             _ = try await handle.call(SandboxMethods.stopSandbox, .with {
                 $0.sandboxID = sandbox.id
                 $0.timeoutSecs = 0
@@ -63,7 +66,9 @@ extension CRIService {
         }
         if let first = failures.first { throw first }
         if let handle = await shims.handle(sandbox.id) {
-            _ = try? await handle.call(SandboxMethods.shutdownSandbox, .with { $0.sandboxID = sandbox.id })
+            await bestEffort("shutting a pod's shim down", ["pod": "\(sandbox.id)"]) {
+                try await handle.call(SandboxMethods.shutdownSandbox, .with { $0.sandboxID = sandbox.id })
+            }
         }
         await shims.forget(sandbox.id)
         await waitForShimExit(sandbox)

@@ -5,6 +5,7 @@ func concurrentStats<Item: Sendable, Stats: Sendable>(
 ) async -> [Stats] {
     await withTaskGroup(of: Stats?.self) { group in
         for item in items {
+            // An item that went away meanwhile (or whose shim is hung) has no stats: kubelet lists the rest.
             group.addTask { try? await stats(item) }
         }
         var collected: [Stats] = []

@@ -1,5 +1,6 @@
 import CRIAPI
 import CorralSystem
+import Logging
 import ShimAPI
 
 extension CRIService {
@@ -25,10 +26,15 @@ extension CRIService {
             if sandbox.state == .sandboxReady || !sandbox.stopped {
                 logger.warning("the shim of a pod did not survive", metadata: ["pod": "\(sandbox.id)"])
             }
-            _ = try? await markShimLost(sandbox.id)
-            _ = await shims.deleteLeftovers(podID: sandbox.id)
+            let pod: Logger.Metadata = ["pod": "\(sandbox.id)"]
+            await bestEffort("recording a lost shim's pod as not ready", pod) { try await markShimLost(sandbox.id) }
+            if let failure = await shims.deleteLeftovers(podID: sandbox.id) {
+                logger.warning("corral-shim delete failed", metadata: ["pod": "\(sandbox.id)", "error": "\(failure)"])
+            }
             podFiles.unmountShm(pod: sandbox.id)
-            _ = try? await registry.update(sandbox: sandbox.id) { $0.stopped = true }
+            await bestEffort("recording a lost shim's pod as stopped", pod) {
+                try await registry.update(sandbox: sandbox.id) { $0.stopped = true }
+            }
             return
         }
         let handle: ShimHandle
@@ -51,10 +57,12 @@ extension CRIService {
                     })
                 }
             } catch where error.code == .notFound {
-                _ = try? await registry.update(container: container.id) {
-                    $0.exited(code: 255, at: Self.now, oomKilled: false)
-                    $0.reason = "Unknown"
-                    $0.message = "the task was not found in the pod's shim"
+                await bestEffort("recording a container its shim lost", ["container": "\(container.id)"]) {
+                    try await registry.update(container: container.id) {
+                        $0.exited(code: 255, at: Self.now, oomKilled: false)
+                        $0.reason = "Unknown"
+                        $0.message = "the task was not found in the pod's shim"
+                    }
                 }
             } catch {
                 logger.warning("cannot read a task's state", metadata: ["container": "\(container.id)", "error": "\(error)"])

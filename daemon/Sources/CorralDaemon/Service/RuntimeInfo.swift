@@ -61,6 +61,7 @@ extension CRIService {
 
     /// The first network config file by name, as the shim will pick it.
     func firstCNIConfig() -> String? {
+        // A conf dir that is missing or unreadable holds no network: NetworkReady says so.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: settings.cniConfDir)) ?? []
         return names.sorted().first { $0.hasSuffix(".conflist") || $0.hasSuffix(".conf") || $0.hasSuffix(".json") }
     }
@@ -70,6 +71,7 @@ extension CRIService {
 enum VerboseJSON {
     static func encode(_ object: Any) -> String {
         guard JSONSerialization.isValidJSONObject(object),
+              // Strings and numbers only: this encoding cannot fail.
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }

@@ -1,4 +1,5 @@
 import CRIAPI
+import Logging
 import CorralSystem
 import ShimAPI
 
@@ -16,13 +17,17 @@ extension CRIService {
         switch event.event {
         case .taskExit(let exit) where exit.execID.isEmpty:
             let at = exit.hasExitedAt ? Self.nanos(exit.exitedAt) : Self.now
-            _ = try? await registry.update(container: exit.containerID) {
-                guard $0.state != .containerExited else { return }
-                $0.exited(code: Int32(bitPattern: exit.exitStatus), at: at, oomKilled: exit.oomKilled)
+            await bestEffort("recording an exit", ["container": "\(exit.containerID)", "code": "\(exit.exitStatus)"]) {
+                try await registry.update(container: exit.containerID) {
+                    guard $0.state != .containerExited else { return }
+                    $0.exited(code: Int32(bitPattern: exit.exitStatus), at: at, oomKilled: exit.oomKilled)
+                }
             }
             cpuSamples.forget(exit.containerID)
         case .taskOom(let oom):
-            _ = try? await registry.update(container: oom.containerID) { $0.reason = "OOMKilled" }
+            await bestEffort("recording an OOM kill", ["container": "\(oom.containerID)"]) {
+                try await registry.update(container: oom.containerID) { $0.reason = "OOMKilled" }
+            }
         default:
             break
         }
@@ -33,10 +38,12 @@ extension CRIService {
     func shimStreamEnded(_ pod: String) async {
         guard let sandbox = await registry.existingSandbox(pod) else { return }
         if sandbox.shimPID > 0, shims.isRunning(sandbox.shimPID), !sandbox.shimAddress.isEmpty,
-           (try? await shims.connect(podID: pod, address: sandbox.shimAddress)) != nil {
+           await bestEffort("reconnecting to a live shim", ["pod": "\(pod)"], {
+               try await shims.connect(podID: pod, address: sandbox.shimAddress)
+           }) != nil {
             return
         }
         logger.warning("the shim of a pod is gone", metadata: ["pod": "\(pod)", "pid": "\(sandbox.shimPID)"])
-        try? await markShimLost(pod)
+        await bestEffort("recording a lost shim's pod as not ready", ["pod": "\(pod)"]) { try await markShimLost(pod) }
     }
 }

@@ -47,6 +47,7 @@ struct ShimLauncher: Sendable {
     /// `corral-shim delete`: CNI DEL, unmounts, cgroups, state dir. Idempotent; best effort.
     func delete(podID: String) async -> String? {
         let arguments = ["delete", "--id", podID, "--state-dir", stateDir(of: podID), "--socket-dir", socketDir]
+        // The failure is returned, for the caller to log.
         guard let result = try? await Command.run(binary, arguments: arguments) else { return "could not run \(binary)" }
         return result.status == .exited(0) ? nil : result.stderrText
     }
@@ -54,6 +55,7 @@ struct ShimLauncher: Sendable {
     /// The shim next to corrald's own executable, else the one on PATH.
     static func locate(configured: String) -> String {
         if !configured.isEmpty { return configured }
+        // Without /proc/self/exe the shim is looked for on PATH.
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             let sibling = (exe as NSString).deletingLastPathComponent + "/corral-shim"
             if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }

@@ -16,6 +16,7 @@ func withDeadline<T: Sendable>(_ limit: Duration, onTimeout: @escaping @Sendable
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
+            // Cancelled: the body finished first.
             try? await Task.sleep(for: limit)
             return nil
         }

@@ -73,10 +73,12 @@ actor PodRegistry {
 
     /// The full id of what the filter names, nil when nothing matches (a filter never fails).
     func resolveSandboxID(_ idOrPrefix: String) -> String? {
+        // A filter never fails: an id that names nothing matches nothing.
         sandboxes[idOrPrefix] != nil ? idOrPrefix : try? resolve(idOrPrefix, in: sandboxIDs, what: "pod sandbox")
     }
 
     func resolveContainerID(_ idOrPrefix: String) -> String? {
+        // As for pods: a filter never fails.
         containers[idOrPrefix] != nil ? idOrPrefix : try? resolve(idOrPrefix, in: containerIDs, what: "container")
     }
 

@@ -10,6 +10,7 @@ enum FDStreams {
         AsyncStream { continuation in
             BlockingWork.start {
                 while true {
+                    // A read error ends the stream as end of file does: the process side is gone.
                     guard let chunk = try? fd.read(upTo: chunkSize), !chunk.isEmpty else { break }
                     if case .terminated = continuation.yield(chunk) { break }
                 }
@@ -26,6 +27,7 @@ enum FDStreams {
         while ContinuousClock.now < deadline, !Task.isCancelled {
             var pending: Int32 = 0
             guard ioctl(fd.rawValue, UInt(FIONREAD), &pending) == 0, pending > 0 else { return }
+            // Cancelled: the loop sees it and ends.
             try? await Task.sleep(for: .milliseconds(5))
         }
     }

@@ -69,6 +69,7 @@ extension ShimStreamingBackend {
             // so a local client reading to end of file would otherwise wait on us for ever.
             if await group.next() == .fromPod {
                 group.addTask {
+                    // Cancelled: the grace is over early.
                     try? await Task.sleep(for: clientGrace)
                     return .graceOver
                 }

@@ -2,6 +2,7 @@ import CRIAPI
 import CorralStreaming
 import CorralSystem
 import Foundation
+import Logging
 import ShimAPI
 
 /// Exec, attach and port-forward for the streaming server, on the pods' shims. The bytes of
@@ -37,34 +38,51 @@ struct ShimStreamingBackend: StreamingBackend {
             // A terminal knows no end of file but the ^D that CloseIO types.
             var closeStdin: (@Sendable () async -> Void)?
             if tty {
-                closeStdin = {
-                    _ = try? await handle.call(TaskMethods.closeIO, .with { $0.id = container.id; $0.execID = execID; $0.stdin = true })
+                closeStdin = { [service] in
+                    await service.bestEffort("closing an exec's terminal input", level: .debug, ["exec": "\(execID)"]) {
+                        try await handle.call(TaskMethods.closeIO, .with { $0.id = container.id; $0.execID = execID; $0.stdin = true })
+                    }
                 }
             }
-            let pumps = fifos.pump(io, closeStdin: closeStdin, resize: { size in
-                _ = try? await handle.call(TaskMethods.resizePty, .with {
-                    $0.id = container.id
-                    $0.execID = execID
-                    $0.width = UInt32(size.width)
-                    $0.height = UInt32(size.height)
-                })
+            // A resize can race the exec's end: failures are routine.
+            let pumps = fifos.pump(io, closeStdin: closeStdin, resize: { [service] size in
+                await service.bestEffort("resizing an exec's terminal", level: .debug, ["exec": "\(execID)"]) {
+                    try await handle.call(TaskMethods.resizePty, .with {
+                        $0.id = container.id
+                        $0.execID = execID
+                        $0.width = UInt32(size.width)
+                        $0.height = UInt32(size.height)
+                    })
+                }
             })
             let exit = try await handle.call(TaskMethods.wait, .with { $0.id = container.id; $0.execID = execID },
                                              timeout: .seconds(365 * 24 * 3600))
             await pumps.outputs()
             pumps.cancel()
             // The client has its answer first; the shim forgets the exec right after.
-            Task { _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID }) }
+            Task { [service] in
+                await service.bestEffort("deleting a finished exec", ["exec": "\(execID)"]) {
+                    try await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
+                }
+            }
             return Int32(bitPattern: exit.exitStatus)
         } onCancel: {
             // The client went away: as containerd, the exec'ed process goes with it. Only once
             // its start is through, though: a kill that overtook it would find no process yet.
             // The shim deletes an exec only after its exit is recorded.
-            Task {
+            Task { [service] in
+                // An exec that never started has nothing to kill: its failure went to the client.
                 guard (try? await started.value) != nil else { return }
-                _ = try? await handle.call(TaskMethods.kill, .with { $0.id = container.id; $0.execID = execID; $0.signal = 9 })
-                _ = try? await handle.call(TaskMethods.wait, .with { $0.id = container.id; $0.execID = execID })
-                _ = try? await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
+                let exec: Logger.Metadata = ["exec": "\(execID)"]
+                await service.bestEffort("killing the exec of a client that left", level: .debug, exec) {
+                    try await handle.call(TaskMethods.kill, .with { $0.id = container.id; $0.execID = execID; $0.signal = 9 })
+                }
+                await service.bestEffort("waiting for the exec of a client that left", exec) {
+                    try await handle.call(TaskMethods.wait, .with { $0.id = container.id; $0.execID = execID })
+                }
+                await service.bestEffort("deleting the exec of a client that left", exec) {
+                    try await handle.call(TaskMethods.delete, .with { $0.id = container.id; $0.execID = execID })
+                }
             }
         }
     }
@@ -84,12 +102,14 @@ struct ShimStreamingBackend: StreamingBackend {
             $0.stdoutPath = fifos.stdoutPath
             $0.stderrPath = fifos.stderrPath
         })
-        let pumps = fifos.pump(io, closeStdin: nil, resize: { size in
-            _ = try? await handle.call(TaskMethods.resizePty, .with {
-                $0.id = container.id
-                $0.width = UInt32(size.width)
-                $0.height = UInt32(size.height)
-            })
+        let pumps = fifos.pump(io, closeStdin: nil, resize: { [service] size in
+            await service.bestEffort("resizing a container's terminal", level: .debug, ["container": "\(container.id)"]) {
+                try await handle.call(TaskMethods.resizePty, .with {
+                    $0.id = container.id
+                    $0.width = UInt32(size.width)
+                    $0.height = UInt32(size.height)
+                })
+            }
         })
         // Attached until the container's output ends (it exited) or the client leaves.
         await withTaskCancellationHandler {

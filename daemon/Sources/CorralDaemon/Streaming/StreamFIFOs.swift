@@ -72,6 +72,7 @@ struct StreamFIFOs: Sendable {
                 if let stdin, let source = io.stdin {
                     group.addTask {
                         for await chunk in source {
+                            // A write that fails means the process closed its stdin: the relay stops, as with kubelet.
                             let written = await BlockingWork.run { (try? stdin.writeAll(chunk)) != nil }
                             if !written { break }
                         }
