@@ -3,8 +3,15 @@ import Logging
 import ShimAPI
 
 extension CRIService {
+    /// Stopping a container that is gone succeeds, as the CRI asks of StopContainer (kubelet may
+    /// repeat a stop after the container was removed) and as StopPodSandbox already does.
     func stopContainer(_ request: Runtime_V1_StopContainerRequest) async throws(CRIError) -> Runtime_V1_StopContainerResponse {
-        let container = try await registry.container(request.containerID)
+        let container: ContainerEntry
+        do {
+            container = try await registry.container(request.containerID)
+        } catch where error.code == .notFound && !request.containerID.isEmpty {
+            return .init()
+        }
         try await stopContainer(container, timeout: request.timeout)
         return .init()
     }
