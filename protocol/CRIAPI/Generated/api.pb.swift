@@ -11,7 +11,7 @@
 // The Container Runtime Interface, runtime.v1, as spoken by kubelet, crictl and critest.
 //
 // Written for Corral from the message, field and RPC definitions of
-// kubernetes/cri-api pkg/apis/runtime/v1/api.proto (v0.29). Names, field numbers and
+// kubernetes/cri-api pkg/apis/runtime/v1/api.proto (v0.33). Names, field numbers and
 // types must match upstream exactly: they are the wire format. Plain proto3, no gogoproto.
 // Regenerate the Swift code with protocol/generate.sh.
 
@@ -150,6 +150,45 @@ public nonisolated enum Runtime_V1_NamespaceMode: SwiftProtobuf.Enum, Swift.Case
 
 }
 
+/// How a container's supplementary groups come about.
+public nonisolated enum Runtime_V1_SupplementalGroupsPolicy: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// The image's /etc/group memberships of the user, with supplemental_groups added.
+  case merge // = 0
+
+  /// supplemental_groups alone.
+  case strict // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .merge
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .merge
+    case 1: self = .strict
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .merge: return 0
+    case .strict: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Runtime_V1_SupplementalGroupsPolicy] = [
+    .merge,
+    .strict,
+  ]
+
+}
+
 public nonisolated enum Runtime_V1_PodSandboxState: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case sandboxReady // = 0
@@ -180,6 +219,296 @@ public nonisolated enum Runtime_V1_PodSandboxState: SwiftProtobuf.Enum, Swift.Ca
   public static let allCases: [Runtime_V1_PodSandboxState] = [
     .sandboxReady,
     .sandboxNotready,
+  ]
+
+}
+
+public nonisolated enum Runtime_V1_Signal: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case runtimeDefault // = 0
+  case sigabrt // = 1
+  case sigalrm // = 2
+  case sigbus // = 3
+  case sigchld // = 4
+  case sigcld // = 5
+  case sigcont // = 6
+  case sigfpe // = 7
+  case sighup // = 8
+  case sigill // = 9
+  case sigint // = 10
+  case sigio // = 11
+  case sigiot // = 12
+  case sigkill // = 13
+  case sigpipe // = 14
+  case sigpoll // = 15
+  case sigprof // = 16
+  case sigpwr // = 17
+  case sigquit // = 18
+  case sigsegv // = 19
+  case sigstkflt // = 20
+  case sigstop // = 21
+  case sigsys // = 22
+  case sigterm // = 23
+  case sigtrap // = 24
+  case sigtstp // = 25
+  case sigttin // = 26
+  case sigttou // = 27
+  case sigurg // = 28
+  case sigusr1 // = 29
+  case sigusr2 // = 30
+  case sigvtalrm // = 31
+  case sigwinch // = 32
+  case sigxcpu // = 33
+  case sigxfsz // = 34
+  case sigrtmin // = 35
+  case sigrtminplus1 // = 36
+  case sigrtminplus2 // = 37
+  case sigrtminplus3 // = 38
+  case sigrtminplus4 // = 39
+  case sigrtminplus5 // = 40
+  case sigrtminplus6 // = 41
+  case sigrtminplus7 // = 42
+  case sigrtminplus8 // = 43
+  case sigrtminplus9 // = 44
+  case sigrtminplus10 // = 45
+  case sigrtminplus11 // = 46
+  case sigrtminplus12 // = 47
+  case sigrtminplus13 // = 48
+  case sigrtminplus14 // = 49
+  case sigrtminplus15 // = 50
+  case sigrtmaxminus14 // = 51
+  case sigrtmaxminus13 // = 52
+  case sigrtmaxminus12 // = 53
+  case sigrtmaxminus11 // = 54
+  case sigrtmaxminus10 // = 55
+  case sigrtmaxminus9 // = 56
+  case sigrtmaxminus8 // = 57
+  case sigrtmaxminus7 // = 58
+  case sigrtmaxminus6 // = 59
+  case sigrtmaxminus5 // = 60
+  case sigrtmaxminus4 // = 61
+  case sigrtmaxminus3 // = 62
+  case sigrtmaxminus2 // = 63
+  case sigrtmaxminus1 // = 64
+  case sigrtmax // = 65
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .runtimeDefault
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .runtimeDefault
+    case 1: self = .sigabrt
+    case 2: self = .sigalrm
+    case 3: self = .sigbus
+    case 4: self = .sigchld
+    case 5: self = .sigcld
+    case 6: self = .sigcont
+    case 7: self = .sigfpe
+    case 8: self = .sighup
+    case 9: self = .sigill
+    case 10: self = .sigint
+    case 11: self = .sigio
+    case 12: self = .sigiot
+    case 13: self = .sigkill
+    case 14: self = .sigpipe
+    case 15: self = .sigpoll
+    case 16: self = .sigprof
+    case 17: self = .sigpwr
+    case 18: self = .sigquit
+    case 19: self = .sigsegv
+    case 20: self = .sigstkflt
+    case 21: self = .sigstop
+    case 22: self = .sigsys
+    case 23: self = .sigterm
+    case 24: self = .sigtrap
+    case 25: self = .sigtstp
+    case 26: self = .sigttin
+    case 27: self = .sigttou
+    case 28: self = .sigurg
+    case 29: self = .sigusr1
+    case 30: self = .sigusr2
+    case 31: self = .sigvtalrm
+    case 32: self = .sigwinch
+    case 33: self = .sigxcpu
+    case 34: self = .sigxfsz
+    case 35: self = .sigrtmin
+    case 36: self = .sigrtminplus1
+    case 37: self = .sigrtminplus2
+    case 38: self = .sigrtminplus3
+    case 39: self = .sigrtminplus4
+    case 40: self = .sigrtminplus5
+    case 41: self = .sigrtminplus6
+    case 42: self = .sigrtminplus7
+    case 43: self = .sigrtminplus8
+    case 44: self = .sigrtminplus9
+    case 45: self = .sigrtminplus10
+    case 46: self = .sigrtminplus11
+    case 47: self = .sigrtminplus12
+    case 48: self = .sigrtminplus13
+    case 49: self = .sigrtminplus14
+    case 50: self = .sigrtminplus15
+    case 51: self = .sigrtmaxminus14
+    case 52: self = .sigrtmaxminus13
+    case 53: self = .sigrtmaxminus12
+    case 54: self = .sigrtmaxminus11
+    case 55: self = .sigrtmaxminus10
+    case 56: self = .sigrtmaxminus9
+    case 57: self = .sigrtmaxminus8
+    case 58: self = .sigrtmaxminus7
+    case 59: self = .sigrtmaxminus6
+    case 60: self = .sigrtmaxminus5
+    case 61: self = .sigrtmaxminus4
+    case 62: self = .sigrtmaxminus3
+    case 63: self = .sigrtmaxminus2
+    case 64: self = .sigrtmaxminus1
+    case 65: self = .sigrtmax
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .runtimeDefault: return 0
+    case .sigabrt: return 1
+    case .sigalrm: return 2
+    case .sigbus: return 3
+    case .sigchld: return 4
+    case .sigcld: return 5
+    case .sigcont: return 6
+    case .sigfpe: return 7
+    case .sighup: return 8
+    case .sigill: return 9
+    case .sigint: return 10
+    case .sigio: return 11
+    case .sigiot: return 12
+    case .sigkill: return 13
+    case .sigpipe: return 14
+    case .sigpoll: return 15
+    case .sigprof: return 16
+    case .sigpwr: return 17
+    case .sigquit: return 18
+    case .sigsegv: return 19
+    case .sigstkflt: return 20
+    case .sigstop: return 21
+    case .sigsys: return 22
+    case .sigterm: return 23
+    case .sigtrap: return 24
+    case .sigtstp: return 25
+    case .sigttin: return 26
+    case .sigttou: return 27
+    case .sigurg: return 28
+    case .sigusr1: return 29
+    case .sigusr2: return 30
+    case .sigvtalrm: return 31
+    case .sigwinch: return 32
+    case .sigxcpu: return 33
+    case .sigxfsz: return 34
+    case .sigrtmin: return 35
+    case .sigrtminplus1: return 36
+    case .sigrtminplus2: return 37
+    case .sigrtminplus3: return 38
+    case .sigrtminplus4: return 39
+    case .sigrtminplus5: return 40
+    case .sigrtminplus6: return 41
+    case .sigrtminplus7: return 42
+    case .sigrtminplus8: return 43
+    case .sigrtminplus9: return 44
+    case .sigrtminplus10: return 45
+    case .sigrtminplus11: return 46
+    case .sigrtminplus12: return 47
+    case .sigrtminplus13: return 48
+    case .sigrtminplus14: return 49
+    case .sigrtminplus15: return 50
+    case .sigrtmaxminus14: return 51
+    case .sigrtmaxminus13: return 52
+    case .sigrtmaxminus12: return 53
+    case .sigrtmaxminus11: return 54
+    case .sigrtmaxminus10: return 55
+    case .sigrtmaxminus9: return 56
+    case .sigrtmaxminus8: return 57
+    case .sigrtmaxminus7: return 58
+    case .sigrtmaxminus6: return 59
+    case .sigrtmaxminus5: return 60
+    case .sigrtmaxminus4: return 61
+    case .sigrtmaxminus3: return 62
+    case .sigrtmaxminus2: return 63
+    case .sigrtmaxminus1: return 64
+    case .sigrtmax: return 65
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Runtime_V1_Signal] = [
+    .runtimeDefault,
+    .sigabrt,
+    .sigalrm,
+    .sigbus,
+    .sigchld,
+    .sigcld,
+    .sigcont,
+    .sigfpe,
+    .sighup,
+    .sigill,
+    .sigint,
+    .sigio,
+    .sigiot,
+    .sigkill,
+    .sigpipe,
+    .sigpoll,
+    .sigprof,
+    .sigpwr,
+    .sigquit,
+    .sigsegv,
+    .sigstkflt,
+    .sigstop,
+    .sigsys,
+    .sigterm,
+    .sigtrap,
+    .sigtstp,
+    .sigttin,
+    .sigttou,
+    .sigurg,
+    .sigusr1,
+    .sigusr2,
+    .sigvtalrm,
+    .sigwinch,
+    .sigxcpu,
+    .sigxfsz,
+    .sigrtmin,
+    .sigrtminplus1,
+    .sigrtminplus2,
+    .sigrtminplus3,
+    .sigrtminplus4,
+    .sigrtminplus5,
+    .sigrtminplus6,
+    .sigrtminplus7,
+    .sigrtminplus8,
+    .sigrtminplus9,
+    .sigrtminplus10,
+    .sigrtminplus11,
+    .sigrtminplus12,
+    .sigrtminplus13,
+    .sigrtminplus14,
+    .sigrtminplus15,
+    .sigrtmaxminus14,
+    .sigrtmaxminus13,
+    .sigrtmaxminus12,
+    .sigrtmaxminus11,
+    .sigrtmaxminus10,
+    .sigrtmaxminus9,
+    .sigrtmaxminus8,
+    .sigrtmaxminus7,
+    .sigrtmaxminus6,
+    .sigrtmaxminus5,
+    .sigrtmaxminus4,
+    .sigrtmaxminus3,
+    .sigrtmaxminus2,
+    .sigrtmaxminus1,
+    .sigrtmax,
   ]
 
 }
@@ -419,9 +748,27 @@ public nonisolated struct Runtime_V1_Mount: Sendable {
 
   public var gidMappings: [Runtime_V1_IDMapping] = []
 
+  /// Read-only all the way down (submounts too); needs readonly and private propagation.
+  public var recursiveReadOnly: Bool = false
+
+  /// An image volume: the mount's source is this image rather than a host path.
+  public var image: Runtime_V1_ImageSpec {
+    get {_image ?? Runtime_V1_ImageSpec()}
+    set {_image = newValue}
+  }
+  /// Returns true if `image` has been explicitly set.
+  public var hasImage: Bool {self._image != nil}
+  /// Clears the value of `image`. Subsequent reads from it will return its default value.
+  public mutating func clearImage() {self._image = nil}
+
+  /// The directory of the image to mount, when not its root.
+  public var imageSubPath: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _image: Runtime_V1_ImageSpec? = nil
 }
 
 public nonisolated struct Runtime_V1_IDMapping: Sendable {
@@ -575,6 +922,11 @@ public nonisolated struct Runtime_V1_LinuxSandboxSecurityContext: @unchecked Sen
   public var seccompProfilePath: String {
     get {_storage._seccompProfilePath}
     set {_uniqueStorage()._seccompProfilePath = newValue}
+  }
+
+  public var supplementalGroupsPolicy: Runtime_V1_SupplementalGroupsPolicy {
+    get {_storage._supplementalGroupsPolicy}
+    set {_uniqueStorage()._supplementalGroupsPolicy = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1330,6 +1682,15 @@ public nonisolated struct Runtime_V1_LinuxPodSandboxStats: @unchecked Sendable {
     set {_uniqueStorage()._containers = newValue}
   }
 
+  public var io: Runtime_V1_IoUsage {
+    get {_storage._io ?? Runtime_V1_IoUsage()}
+    set {_uniqueStorage()._io = newValue}
+  }
+  /// Returns true if `io` has been explicitly set.
+  public var hasIo: Bool {_storage._io != nil}
+  /// Clears the value of `io`. Subsequent reads from it will return its default value.
+  public mutating func clearIo() {_uniqueStorage()._io = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1817,11 +2178,33 @@ public nonisolated struct Runtime_V1_LinuxContainerSecurityContext: @unchecked S
     set {_uniqueStorage()._seccompProfilePath = newValue}
   }
 
+  public var supplementalGroupsPolicy: Runtime_V1_SupplementalGroupsPolicy {
+    get {_storage._supplementalGroupsPolicy}
+    set {_uniqueStorage()._supplementalGroupsPolicy = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The identity a container's process really runs with.
+public nonisolated struct Runtime_V1_LinuxContainerUser: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var uid: Int64 = 0
+
+  public var gid: Int64 = 0
+
+  public var supplementalGroups: [Int64] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Runtime_V1_LinuxContainerConfig: Sendable {
@@ -1977,6 +2360,22 @@ public nonisolated struct Runtime_V1_WindowsContainerResources: Sendable {
 
   public var rootfsSizeInBytes: Int64 = 0
 
+  public var affinityCpus: [Runtime_V1_WindowsCpuGroupAffinity] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Runtime_V1_WindowsCpuGroupAffinity: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var cpuMask: UInt64 = 0
+
+  public var cpuGroup: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2128,6 +2527,12 @@ public nonisolated struct Runtime_V1_ContainerConfig: @unchecked Sendable {
   public var cdiDevices: [Runtime_V1_CDIDevice] {
     get {_storage._cdiDevices}
     set {_uniqueStorage()._cdiDevices = newValue}
+  }
+
+  /// The signal StopContainer sends first; RUNTIME_DEFAULT: the image's, else SIGTERM.
+  public var stopSignal: Runtime_V1_Signal {
+    get {_storage._stopSignal}
+    set {_uniqueStorage()._stopSignal = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2347,6 +2752,9 @@ public nonisolated struct Runtime_V1_Container: Sendable {
 
   public var annotations: Dictionary<String,String> = [:]
 
+  /// The id of the image the container runs (image_ref may be a digest reference).
+  public var imageID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2478,11 +2886,51 @@ public nonisolated struct Runtime_V1_ContainerStatus: @unchecked Sendable {
   /// Clears the value of `resources`. Subsequent reads from it will return its default value.
   public mutating func clearResources() {_uniqueStorage()._resources = nil}
 
+  public var imageID: String {
+    get {_storage._imageID}
+    set {_uniqueStorage()._imageID = newValue}
+  }
+
+  public var user: Runtime_V1_ContainerUser {
+    get {_storage._user ?? Runtime_V1_ContainerUser()}
+    set {_uniqueStorage()._user = newValue}
+  }
+  /// Returns true if `user` has been explicitly set.
+  public var hasUser: Bool {_storage._user != nil}
+  /// Clears the value of `user`. Subsequent reads from it will return its default value.
+  public mutating func clearUser() {_uniqueStorage()._user = nil}
+
+  public var stopSignal: Runtime_V1_Signal {
+    get {_storage._stopSignal}
+    set {_uniqueStorage()._stopSignal = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Runtime_V1_ContainerUser: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var linux: Runtime_V1_LinuxContainerUser {
+    get {_linux ?? Runtime_V1_LinuxContainerUser()}
+    set {_linux = newValue}
+  }
+  /// Returns true if `linux` has been explicitly set.
+  public var hasLinux: Bool {self._linux != nil}
+  /// Clears the value of `linux`. Subsequent reads from it will return its default value.
+  public mutating func clearLinux() {self._linux = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _linux: Runtime_V1_LinuxContainerUser? = nil
 }
 
 public nonisolated struct Runtime_V1_ContainerStatusResponse: Sendable {
@@ -3068,6 +3516,58 @@ public nonisolated struct Runtime_V1_StatusRequest: Sendable {
   public init() {}
 }
 
+/// What a runtime handler can do beyond the basics; kubelet gates features on these.
+public nonisolated struct Runtime_V1_RuntimeHandlerFeatures: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var recursiveReadOnlyMounts: Bool = false
+
+  public var userNamespaces: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Runtime_V1_RuntimeHandler: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Empty for the default handler.
+  public var name: String = String()
+
+  public var features: Runtime_V1_RuntimeHandlerFeatures {
+    get {_features ?? Runtime_V1_RuntimeHandlerFeatures()}
+    set {_features = newValue}
+  }
+  /// Returns true if `features` has been explicitly set.
+  public var hasFeatures: Bool {self._features != nil}
+  /// Clears the value of `features`. Subsequent reads from it will return its default value.
+  public mutating func clearFeatures() {self._features = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _features: Runtime_V1_RuntimeHandlerFeatures? = nil
+}
+
+/// What the runtime as a whole supports, whatever the handler.
+public nonisolated struct Runtime_V1_RuntimeFeatures: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var supplementalGroupsPolicy: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Runtime_V1_StatusResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -3084,11 +3584,23 @@ public nonisolated struct Runtime_V1_StatusResponse: Sendable {
 
   public var info: Dictionary<String,String> = [:]
 
+  public var runtimeHandlers: [Runtime_V1_RuntimeHandler] = []
+
+  public var features: Runtime_V1_RuntimeFeatures {
+    get {_features ?? Runtime_V1_RuntimeFeatures()}
+    set {_features = newValue}
+  }
+  /// Returns true if `features` has been explicitly set.
+  public var hasFeatures: Bool {self._features != nil}
+  /// Clears the value of `features`. Subsequent reads from it will return its default value.
+  public mutating func clearFeatures() {self._features = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _status: Runtime_V1_RuntimeStatus? = nil
+  fileprivate var _features: Runtime_V1_RuntimeFeatures? = nil
 }
 
 public nonisolated struct Runtime_V1_ImageFsInfoRequest: Sendable {
@@ -3374,11 +3886,71 @@ public nonisolated struct Runtime_V1_ContainerStats: @unchecked Sendable {
   /// Clears the value of `swap`. Subsequent reads from it will return its default value.
   public mutating func clearSwap() {_uniqueStorage()._swap = nil}
 
+  public var io: Runtime_V1_IoUsage {
+    get {_storage._io ?? Runtime_V1_IoUsage()}
+    set {_uniqueStorage()._io = newValue}
+  }
+  /// Returns true if `io` has been explicitly set.
+  public var hasIo: Bool {_storage._io != nil}
+  /// Clears the value of `io`. Subsequent reads from it will return its default value.
+  public mutating func clearIo() {_uniqueStorage()._io = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Pressure stall information of a resource (cgroup v2's *.pressure).
+public nonisolated struct Runtime_V1_PsiStats: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var full: Runtime_V1_PsiData {
+    get {_full ?? Runtime_V1_PsiData()}
+    set {_full = newValue}
+  }
+  /// Returns true if `full` has been explicitly set.
+  public var hasFull: Bool {self._full != nil}
+  /// Clears the value of `full`. Subsequent reads from it will return its default value.
+  public mutating func clearFull() {self._full = nil}
+
+  public var some: Runtime_V1_PsiData {
+    get {_some ?? Runtime_V1_PsiData()}
+    set {_some = newValue}
+  }
+  /// Returns true if `some` has been explicitly set.
+  public var hasSome: Bool {self._some != nil}
+  /// Clears the value of `some`. Subsequent reads from it will return its default value.
+  public mutating func clearSome() {self._some = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _full: Runtime_V1_PsiData? = nil
+  fileprivate var _some: Runtime_V1_PsiData? = nil
+}
+
+public nonisolated struct Runtime_V1_PsiData: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Microseconds stalled, in all.
+  public var total: UInt64 = 0
+
+  public var avg10: Double = 0
+
+  public var avg60: Double = 0
+
+  public var avg300: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Runtime_V1_WindowsContainerStats: Sendable {
@@ -3457,12 +4029,22 @@ public nonisolated struct Runtime_V1_CpuUsage: Sendable {
   /// Clears the value of `usageNanoCores`. Subsequent reads from it will return its default value.
   public mutating func clearUsageNanoCores() {self._usageNanoCores = nil}
 
+  public var psi: Runtime_V1_PsiStats {
+    get {_psi ?? Runtime_V1_PsiStats()}
+    set {_psi = newValue}
+  }
+  /// Returns true if `psi` has been explicitly set.
+  public var hasPsi: Bool {self._psi != nil}
+  /// Clears the value of `psi`. Subsequent reads from it will return its default value.
+  public mutating func clearPsi() {self._psi = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _usageCoreNanoSeconds: Runtime_V1_UInt64Value? = nil
   fileprivate var _usageNanoCores: Runtime_V1_UInt64Value? = nil
+  fileprivate var _psi: Runtime_V1_PsiStats? = nil
 }
 
 public nonisolated struct Runtime_V1_WindowsCpuUsage: Sendable {
@@ -3559,6 +4141,15 @@ public nonisolated struct Runtime_V1_MemoryUsage: Sendable {
   /// Clears the value of `majorPageFaults`. Subsequent reads from it will return its default value.
   public mutating func clearMajorPageFaults() {self._majorPageFaults = nil}
 
+  public var psi: Runtime_V1_PsiStats {
+    get {_psi ?? Runtime_V1_PsiStats()}
+    set {_psi = newValue}
+  }
+  /// Returns true if `psi` has been explicitly set.
+  public var hasPsi: Bool {self._psi != nil}
+  /// Clears the value of `psi`. Subsequent reads from it will return its default value.
+  public mutating func clearPsi() {self._psi = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3569,6 +4160,30 @@ public nonisolated struct Runtime_V1_MemoryUsage: Sendable {
   fileprivate var _rssBytes: Runtime_V1_UInt64Value? = nil
   fileprivate var _pageFaults: Runtime_V1_UInt64Value? = nil
   fileprivate var _majorPageFaults: Runtime_V1_UInt64Value? = nil
+  fileprivate var _psi: Runtime_V1_PsiStats? = nil
+}
+
+public nonisolated struct Runtime_V1_IoUsage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var timestamp: Int64 = 0
+
+  public var psi: Runtime_V1_PsiStats {
+    get {_psi ?? Runtime_V1_PsiStats()}
+    set {_psi = newValue}
+  }
+  /// Returns true if `psi` has been explicitly set.
+  public var hasPsi: Bool {self._psi != nil}
+  /// Clears the value of `psi`. Subsequent reads from it will return its default value.
+  public mutating func clearPsi() {self._psi = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _psi: Runtime_V1_PsiStats? = nil
 }
 
 public nonisolated struct Runtime_V1_SwapUsage: Sendable {
@@ -3906,6 +4521,52 @@ public nonisolated struct Runtime_V1_LinuxRuntimeConfiguration: Sendable {
   public init() {}
 }
 
+public nonisolated struct Runtime_V1_UpdatePodSandboxResourcesRequest: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var podSandboxID: String {
+    get {_storage._podSandboxID}
+    set {_uniqueStorage()._podSandboxID = newValue}
+  }
+
+  /// The pod's overhead (RuntimeClass) and its resources as a whole after the resize.
+  public var overhead: Runtime_V1_LinuxContainerResources {
+    get {_storage._overhead ?? Runtime_V1_LinuxContainerResources()}
+    set {_uniqueStorage()._overhead = newValue}
+  }
+  /// Returns true if `overhead` has been explicitly set.
+  public var hasOverhead: Bool {_storage._overhead != nil}
+  /// Clears the value of `overhead`. Subsequent reads from it will return its default value.
+  public mutating func clearOverhead() {_uniqueStorage()._overhead = nil}
+
+  public var resources: Runtime_V1_LinuxContainerResources {
+    get {_storage._resources ?? Runtime_V1_LinuxContainerResources()}
+    set {_uniqueStorage()._resources = newValue}
+  }
+  /// Returns true if `resources` has been explicitly set.
+  public var hasResources: Bool {_storage._resources != nil}
+  /// Clears the value of `resources`. Subsequent reads from it will return its default value.
+  public mutating func clearResources() {_uniqueStorage()._resources = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Runtime_V1_UpdatePodSandboxResourcesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "runtime.v1"
@@ -3922,8 +4583,16 @@ nonisolated extension Runtime_V1_NamespaceMode: SwiftProtobuf._ProtoNameProvidin
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0POD\0\u{1}CONTAINER\0\u{1}NODE\0\u{1}TARGET\0")
 }
 
+nonisolated extension Runtime_V1_SupplementalGroupsPolicy: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0Merge\0\u{1}Strict\0")
+}
+
 nonisolated extension Runtime_V1_PodSandboxState: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SANDBOX_READY\0\u{1}SANDBOX_NOTREADY\0")
+}
+
+nonisolated extension Runtime_V1_Signal: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RUNTIME_DEFAULT\0\u{1}SIGABRT\0\u{1}SIGALRM\0\u{1}SIGBUS\0\u{1}SIGCHLD\0\u{1}SIGCLD\0\u{1}SIGCONT\0\u{1}SIGFPE\0\u{1}SIGHUP\0\u{1}SIGILL\0\u{1}SIGINT\0\u{1}SIGIO\0\u{1}SIGIOT\0\u{1}SIGKILL\0\u{1}SIGPIPE\0\u{1}SIGPOLL\0\u{1}SIGPROF\0\u{1}SIGPWR\0\u{1}SIGQUIT\0\u{1}SIGSEGV\0\u{1}SIGSTKFLT\0\u{1}SIGSTOP\0\u{1}SIGSYS\0\u{1}SIGTERM\0\u{1}SIGTRAP\0\u{1}SIGTSTP\0\u{1}SIGTTIN\0\u{1}SIGTTOU\0\u{1}SIGURG\0\u{1}SIGUSR1\0\u{1}SIGUSR2\0\u{1}SIGVTALRM\0\u{1}SIGWINCH\0\u{1}SIGXCPU\0\u{1}SIGXFSZ\0\u{1}SIGRTMIN\0\u{1}SIGRTMINPLUS1\0\u{1}SIGRTMINPLUS2\0\u{1}SIGRTMINPLUS3\0\u{1}SIGRTMINPLUS4\0\u{1}SIGRTMINPLUS5\0\u{1}SIGRTMINPLUS6\0\u{1}SIGRTMINPLUS7\0\u{1}SIGRTMINPLUS8\0\u{1}SIGRTMINPLUS9\0\u{1}SIGRTMINPLUS10\0\u{1}SIGRTMINPLUS11\0\u{1}SIGRTMINPLUS12\0\u{1}SIGRTMINPLUS13\0\u{1}SIGRTMINPLUS14\0\u{1}SIGRTMINPLUS15\0\u{1}SIGRTMAXMINUS14\0\u{1}SIGRTMAXMINUS13\0\u{1}SIGRTMAXMINUS12\0\u{1}SIGRTMAXMINUS11\0\u{1}SIGRTMAXMINUS10\0\u{1}SIGRTMAXMINUS9\0\u{1}SIGRTMAXMINUS8\0\u{1}SIGRTMAXMINUS7\0\u{1}SIGRTMAXMINUS6\0\u{1}SIGRTMAXMINUS5\0\u{1}SIGRTMAXMINUS4\0\u{1}SIGRTMAXMINUS3\0\u{1}SIGRTMAXMINUS2\0\u{1}SIGRTMAXMINUS1\0\u{1}SIGRTMAX\0")
 }
 
 nonisolated extension Runtime_V1_ContainerState: SwiftProtobuf._ProtoNameProviding {
@@ -4104,7 +4773,7 @@ nonisolated extension Runtime_V1_PortMapping: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Runtime_V1_Mount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Mount"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}container_path\0\u{3}host_path\0\u{1}readonly\0\u{3}selinux_relabel\0\u{1}propagation\0\u{1}uidMappings\0\u{1}gidMappings\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}container_path\0\u{3}host_path\0\u{1}readonly\0\u{3}selinux_relabel\0\u{1}propagation\0\u{1}uidMappings\0\u{1}gidMappings\0\u{3}recursive_read_only\0\u{1}image\0\u{3}image_sub_path\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4119,12 +4788,19 @@ nonisolated extension Runtime_V1_Mount: SwiftProtobuf.Message, SwiftProtobuf._Me
       case 5: try { try decoder.decodeSingularEnumField(value: &self.propagation) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.uidMappings) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.gidMappings) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.recursiveReadOnly) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._image) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.imageSubPath) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.containerPath.isEmpty {
       try visitor.visitSingularStringField(value: self.containerPath, fieldNumber: 1)
     }
@@ -4146,6 +4822,15 @@ nonisolated extension Runtime_V1_Mount: SwiftProtobuf.Message, SwiftProtobuf._Me
     if !self.gidMappings.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.gidMappings, fieldNumber: 7)
     }
+    if self.recursiveReadOnly != false {
+      try visitor.visitSingularBoolField(value: self.recursiveReadOnly, fieldNumber: 8)
+    }
+    try { if let v = self._image {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
+    if !self.imageSubPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.imageSubPath, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4157,6 +4842,9 @@ nonisolated extension Runtime_V1_Mount: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.propagation != rhs.propagation {return false}
     if lhs.uidMappings != rhs.uidMappings {return false}
     if lhs.gidMappings != rhs.gidMappings {return false}
+    if lhs.recursiveReadOnly != rhs.recursiveReadOnly {return false}
+    if lhs._image != rhs._image {return false}
+    if lhs.imageSubPath != rhs.imageSubPath {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4328,7 +5016,7 @@ nonisolated extension Runtime_V1_Int64Value: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Runtime_V1_LinuxSandboxSecurityContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LinuxSandboxSecurityContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}namespace_options\0\u{3}selinux_options\0\u{3}run_as_user\0\u{3}readonly_rootfs\0\u{3}supplemental_groups\0\u{1}privileged\0\u{3}seccomp_profile_path\0\u{3}run_as_group\0\u{1}seccomp\0\u{1}apparmor\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}namespace_options\0\u{3}selinux_options\0\u{3}run_as_user\0\u{3}readonly_rootfs\0\u{3}supplemental_groups\0\u{1}privileged\0\u{3}seccomp_profile_path\0\u{3}run_as_group\0\u{1}seccomp\0\u{1}apparmor\0\u{3}supplemental_groups_policy\0")
 
   fileprivate class _StorageClass {
     var _namespaceOptions: Runtime_V1_NamespaceOption? = nil
@@ -4341,6 +5029,7 @@ nonisolated extension Runtime_V1_LinuxSandboxSecurityContext: SwiftProtobuf.Mess
     var _seccomp: Runtime_V1_SecurityProfile? = nil
     var _apparmor: Runtime_V1_SecurityProfile? = nil
     var _seccompProfilePath: String = String()
+    var _supplementalGroupsPolicy: Runtime_V1_SupplementalGroupsPolicy = .merge
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -4361,6 +5050,7 @@ nonisolated extension Runtime_V1_LinuxSandboxSecurityContext: SwiftProtobuf.Mess
       _seccomp = source._seccomp
       _apparmor = source._apparmor
       _seccompProfilePath = source._seccompProfilePath
+      _supplementalGroupsPolicy = source._supplementalGroupsPolicy
     }
   }
 
@@ -4389,6 +5079,7 @@ nonisolated extension Runtime_V1_LinuxSandboxSecurityContext: SwiftProtobuf.Mess
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._runAsGroup) }()
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._seccomp) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._apparmor) }()
+        case 11: try { try decoder.decodeSingularEnumField(value: &_storage._supplementalGroupsPolicy) }()
         default: break
         }
       }
@@ -4431,6 +5122,9 @@ nonisolated extension Runtime_V1_LinuxSandboxSecurityContext: SwiftProtobuf.Mess
       try { if let v = _storage._apparmor {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
       } }()
+      if _storage._supplementalGroupsPolicy != .merge {
+        try visitor.visitSingularEnumField(value: _storage._supplementalGroupsPolicy, fieldNumber: 11)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -4450,6 +5144,7 @@ nonisolated extension Runtime_V1_LinuxSandboxSecurityContext: SwiftProtobuf.Mess
         if _storage._seccomp != rhs_storage._seccomp {return false}
         if _storage._apparmor != rhs_storage._apparmor {return false}
         if _storage._seccompProfilePath != rhs_storage._seccompProfilePath {return false}
+        if _storage._supplementalGroupsPolicy != rhs_storage._supplementalGroupsPolicy {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -5737,7 +6432,7 @@ nonisolated extension Runtime_V1_PodSandboxStats: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Runtime_V1_LinuxPodSandboxStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LinuxPodSandboxStats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cpu\0\u{1}memory\0\u{1}network\0\u{1}process\0\u{1}containers\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cpu\0\u{1}memory\0\u{1}network\0\u{1}process\0\u{1}containers\0\u{1}io\0")
 
   fileprivate class _StorageClass {
     var _cpu: Runtime_V1_CpuUsage? = nil
@@ -5745,6 +6440,7 @@ nonisolated extension Runtime_V1_LinuxPodSandboxStats: SwiftProtobuf.Message, Sw
     var _network: Runtime_V1_NetworkUsage? = nil
     var _process: Runtime_V1_ProcessUsage? = nil
     var _containers: [Runtime_V1_ContainerStats] = []
+    var _io: Runtime_V1_IoUsage? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5760,6 +6456,7 @@ nonisolated extension Runtime_V1_LinuxPodSandboxStats: SwiftProtobuf.Message, Sw
       _network = source._network
       _process = source._process
       _containers = source._containers
+      _io = source._io
     }
   }
 
@@ -5783,6 +6480,7 @@ nonisolated extension Runtime_V1_LinuxPodSandboxStats: SwiftProtobuf.Message, Sw
         case 3: try { try decoder.decodeSingularMessageField(value: &_storage._network) }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._process) }()
         case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._containers) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._io) }()
         default: break
         }
       }
@@ -5810,6 +6508,9 @@ nonisolated extension Runtime_V1_LinuxPodSandboxStats: SwiftProtobuf.Message, Sw
       if !_storage._containers.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._containers, fieldNumber: 5)
       }
+      try { if let v = _storage._io {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5824,6 +6525,7 @@ nonisolated extension Runtime_V1_LinuxPodSandboxStats: SwiftProtobuf.Message, Sw
         if _storage._network != rhs_storage._network {return false}
         if _storage._process != rhs_storage._process {return false}
         if _storage._containers != rhs_storage._containers {return false}
+        if _storage._io != rhs_storage._io {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -6482,7 +7184,7 @@ nonisolated extension Runtime_V1_Capability: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LinuxContainerSecurityContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}capabilities\0\u{1}privileged\0\u{3}namespace_options\0\u{3}selinux_options\0\u{3}run_as_user\0\u{3}run_as_username\0\u{3}readonly_rootfs\0\u{3}supplemental_groups\0\u{3}apparmor_profile\0\u{3}seccomp_profile_path\0\u{3}no_new_privs\0\u{3}run_as_group\0\u{3}masked_paths\0\u{3}readonly_paths\0\u{1}seccomp\0\u{1}apparmor\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}capabilities\0\u{1}privileged\0\u{3}namespace_options\0\u{3}selinux_options\0\u{3}run_as_user\0\u{3}run_as_username\0\u{3}readonly_rootfs\0\u{3}supplemental_groups\0\u{3}apparmor_profile\0\u{3}seccomp_profile_path\0\u{3}no_new_privs\0\u{3}run_as_group\0\u{3}masked_paths\0\u{3}readonly_paths\0\u{1}seccomp\0\u{1}apparmor\0\u{3}supplemental_groups_policy\0")
 
   fileprivate class _StorageClass {
     var _capabilities: Runtime_V1_Capability? = nil
@@ -6501,6 +7203,7 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
     var _apparmor: Runtime_V1_SecurityProfile? = nil
     var _apparmorProfile: String = String()
     var _seccompProfilePath: String = String()
+    var _supplementalGroupsPolicy: Runtime_V1_SupplementalGroupsPolicy = .merge
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -6527,6 +7230,7 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
       _apparmor = source._apparmor
       _apparmorProfile = source._apparmorProfile
       _seccompProfilePath = source._seccompProfilePath
+      _supplementalGroupsPolicy = source._supplementalGroupsPolicy
     }
   }
 
@@ -6561,6 +7265,7 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
         case 14: try { try decoder.decodeRepeatedStringField(value: &_storage._readonlyPaths) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._seccomp) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._apparmor) }()
+        case 17: try { try decoder.decodeSingularEnumField(value: &_storage._supplementalGroupsPolicy) }()
         default: break
         }
       }
@@ -6621,6 +7326,9 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
       try { if let v = _storage._apparmor {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       } }()
+      if _storage._supplementalGroupsPolicy != .merge {
+        try visitor.visitSingularEnumField(value: _storage._supplementalGroupsPolicy, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -6646,10 +7354,51 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
         if _storage._apparmor != rhs_storage._apparmor {return false}
         if _storage._apparmorProfile != rhs_storage._apparmorProfile {return false}
         if _storage._seccompProfilePath != rhs_storage._seccompProfilePath {return false}
+        if _storage._supplementalGroupsPolicy != rhs_storage._supplementalGroupsPolicy {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_LinuxContainerUser: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LinuxContainerUser"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}uid\0\u{1}gid\0\u{3}supplemental_groups\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.uid) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.gid) }()
+      case 3: try { try decoder.decodeRepeatedInt64Field(value: &self.supplementalGroups) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.uid != 0 {
+      try visitor.visitSingularInt64Field(value: self.uid, fieldNumber: 1)
+    }
+    if self.gid != 0 {
+      try visitor.visitSingularInt64Field(value: self.gid, fieldNumber: 2)
+    }
+    if !self.supplementalGroups.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.supplementalGroups, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_LinuxContainerUser, rhs: Runtime_V1_LinuxContainerUser) -> Bool {
+    if lhs.uid != rhs.uid {return false}
+    if lhs.gid != rhs.gid {return false}
+    if lhs.supplementalGroups != rhs.supplementalGroups {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -6888,7 +7637,7 @@ nonisolated extension Runtime_V1_WindowsContainerConfig: SwiftProtobuf.Message, 
 
 nonisolated extension Runtime_V1_WindowsContainerResources: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WindowsContainerResources"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cpu_shares\0\u{3}cpu_count\0\u{3}cpu_maximum\0\u{3}memory_limit_in_bytes\0\u{3}rootfs_size_in_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cpu_shares\0\u{3}cpu_count\0\u{3}cpu_maximum\0\u{3}memory_limit_in_bytes\0\u{3}rootfs_size_in_bytes\0\u{3}affinity_cpus\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -6901,6 +7650,7 @@ nonisolated extension Runtime_V1_WindowsContainerResources: SwiftProtobuf.Messag
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.cpuMaximum) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.memoryLimitInBytes) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.rootfsSizeInBytes) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.affinityCpus) }()
       default: break
       }
     }
@@ -6922,6 +7672,9 @@ nonisolated extension Runtime_V1_WindowsContainerResources: SwiftProtobuf.Messag
     if self.rootfsSizeInBytes != 0 {
       try visitor.visitSingularInt64Field(value: self.rootfsSizeInBytes, fieldNumber: 5)
     }
+    if !self.affinityCpus.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.affinityCpus, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -6931,6 +7684,42 @@ nonisolated extension Runtime_V1_WindowsContainerResources: SwiftProtobuf.Messag
     if lhs.cpuMaximum != rhs.cpuMaximum {return false}
     if lhs.memoryLimitInBytes != rhs.memoryLimitInBytes {return false}
     if lhs.rootfsSizeInBytes != rhs.rootfsSizeInBytes {return false}
+    if lhs.affinityCpus != rhs.affinityCpus {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_WindowsCpuGroupAffinity: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WindowsCpuGroupAffinity"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cpu_mask\0\u{3}cpu_group\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.cpuMask) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.cpuGroup) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.cpuMask != 0 {
+      try visitor.visitSingularUInt64Field(value: self.cpuMask, fieldNumber: 1)
+    }
+    if self.cpuGroup != 0 {
+      try visitor.visitSingularUInt32Field(value: self.cpuGroup, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_WindowsCpuGroupAffinity, rhs: Runtime_V1_WindowsCpuGroupAffinity) -> Bool {
+    if lhs.cpuMask != rhs.cpuMask {return false}
+    if lhs.cpuGroup != rhs.cpuGroup {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -7043,7 +7832,7 @@ nonisolated extension Runtime_V1_CDIDevice: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ContainerConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}metadata\0\u{1}image\0\u{1}command\0\u{1}args\0\u{3}working_dir\0\u{1}envs\0\u{1}mounts\0\u{1}devices\0\u{1}labels\0\u{1}annotations\0\u{3}log_path\0\u{1}stdin\0\u{3}stdin_once\0\u{1}tty\0\u{1}linux\0\u{1}windows\0\u{3}CDI_devices\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}metadata\0\u{1}image\0\u{1}command\0\u{1}args\0\u{3}working_dir\0\u{1}envs\0\u{1}mounts\0\u{1}devices\0\u{1}labels\0\u{1}annotations\0\u{3}log_path\0\u{1}stdin\0\u{3}stdin_once\0\u{1}tty\0\u{1}linux\0\u{1}windows\0\u{3}CDI_devices\0\u{3}stop_signal\0")
 
   fileprivate class _StorageClass {
     var _metadata: Runtime_V1_ContainerMetadata? = nil
@@ -7063,6 +7852,7 @@ nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftPr
     var _linux: Runtime_V1_LinuxContainerConfig? = nil
     var _windows: Runtime_V1_WindowsContainerConfig? = nil
     var _cdiDevices: [Runtime_V1_CDIDevice] = []
+    var _stopSignal: Runtime_V1_Signal = .runtimeDefault
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -7090,6 +7880,7 @@ nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftPr
       _linux = source._linux
       _windows = source._windows
       _cdiDevices = source._cdiDevices
+      _stopSignal = source._stopSignal
     }
   }
 
@@ -7125,6 +7916,7 @@ nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftPr
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._linux) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._windows) }()
         case 17: try { try decoder.decodeRepeatedMessageField(value: &_storage._cdiDevices) }()
+        case 18: try { try decoder.decodeSingularEnumField(value: &_storage._stopSignal) }()
         default: break
         }
       }
@@ -7188,6 +7980,9 @@ nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftPr
       if !_storage._cdiDevices.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._cdiDevices, fieldNumber: 17)
       }
+      if _storage._stopSignal != .runtimeDefault {
+        try visitor.visitSingularEnumField(value: _storage._stopSignal, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -7214,6 +8009,7 @@ nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftPr
         if _storage._linux != rhs_storage._linux {return false}
         if _storage._windows != rhs_storage._windows {return false}
         if _storage._cdiDevices != rhs_storage._cdiDevices {return false}
+        if _storage._stopSignal != rhs_storage._stopSignal {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -7564,7 +8360,7 @@ nonisolated extension Runtime_V1_ListContainersRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Runtime_V1_Container: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Container"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}pod_sandbox_id\0\u{1}metadata\0\u{1}image\0\u{3}image_ref\0\u{1}state\0\u{3}created_at\0\u{1}labels\0\u{1}annotations\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}pod_sandbox_id\0\u{1}metadata\0\u{1}image\0\u{3}image_ref\0\u{1}state\0\u{3}created_at\0\u{1}labels\0\u{1}annotations\0\u{3}image_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -7581,6 +8377,7 @@ nonisolated extension Runtime_V1_Container: SwiftProtobuf.Message, SwiftProtobuf
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.createdAt) }()
       case 8: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
       case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.annotations) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.imageID) }()
       default: break
       }
     }
@@ -7618,6 +8415,9 @@ nonisolated extension Runtime_V1_Container: SwiftProtobuf.Message, SwiftProtobuf
     if !self.annotations.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.annotations, fieldNumber: 9)
     }
+    if !self.imageID.isEmpty {
+      try visitor.visitSingularStringField(value: self.imageID, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -7631,6 +8431,7 @@ nonisolated extension Runtime_V1_Container: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.labels != rhs.labels {return false}
     if lhs.annotations != rhs.annotations {return false}
+    if lhs.imageID != rhs.imageID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -7703,7 +8504,7 @@ nonisolated extension Runtime_V1_ContainerStatusRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Runtime_V1_ContainerStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ContainerStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}metadata\0\u{1}state\0\u{3}created_at\0\u{3}started_at\0\u{3}finished_at\0\u{3}exit_code\0\u{1}image\0\u{3}image_ref\0\u{1}reason\0\u{1}message\0\u{1}labels\0\u{1}annotations\0\u{1}mounts\0\u{3}log_path\0\u{1}resources\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}metadata\0\u{1}state\0\u{3}created_at\0\u{3}started_at\0\u{3}finished_at\0\u{3}exit_code\0\u{1}image\0\u{3}image_ref\0\u{1}reason\0\u{1}message\0\u{1}labels\0\u{1}annotations\0\u{1}mounts\0\u{3}log_path\0\u{1}resources\0\u{3}image_id\0\u{1}user\0\u{3}stop_signal\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -7722,6 +8523,9 @@ nonisolated extension Runtime_V1_ContainerStatus: SwiftProtobuf.Message, SwiftPr
     var _mounts: [Runtime_V1_Mount] = []
     var _logPath: String = String()
     var _resources: Runtime_V1_ContainerResources? = nil
+    var _imageID: String = String()
+    var _user: Runtime_V1_ContainerUser? = nil
+    var _stopSignal: Runtime_V1_Signal = .runtimeDefault
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -7748,6 +8552,9 @@ nonisolated extension Runtime_V1_ContainerStatus: SwiftProtobuf.Message, SwiftPr
       _mounts = source._mounts
       _logPath = source._logPath
       _resources = source._resources
+      _imageID = source._imageID
+      _user = source._user
+      _stopSignal = source._stopSignal
     }
   }
 
@@ -7782,6 +8589,9 @@ nonisolated extension Runtime_V1_ContainerStatus: SwiftProtobuf.Message, SwiftPr
         case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._mounts) }()
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._logPath) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._resources) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._imageID) }()
+        case 18: try { try decoder.decodeSingularMessageField(value: &_storage._user) }()
+        case 19: try { try decoder.decodeSingularEnumField(value: &_storage._stopSignal) }()
         default: break
         }
       }
@@ -7842,6 +8652,15 @@ nonisolated extension Runtime_V1_ContainerStatus: SwiftProtobuf.Message, SwiftPr
       try { if let v = _storage._resources {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       } }()
+      if !_storage._imageID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._imageID, fieldNumber: 17)
+      }
+      try { if let v = _storage._user {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      } }()
+      if _storage._stopSignal != .runtimeDefault {
+        try visitor.visitSingularEnumField(value: _storage._stopSignal, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -7867,10 +8686,47 @@ nonisolated extension Runtime_V1_ContainerStatus: SwiftProtobuf.Message, SwiftPr
         if _storage._mounts != rhs_storage._mounts {return false}
         if _storage._logPath != rhs_storage._logPath {return false}
         if _storage._resources != rhs_storage._resources {return false}
+        if _storage._imageID != rhs_storage._imageID {return false}
+        if _storage._user != rhs_storage._user {return false}
+        if _storage._stopSignal != rhs_storage._stopSignal {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_ContainerUser: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContainerUser"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}linux\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._linux) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._linux {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_ContainerUser, rhs: Runtime_V1_ContainerUser) -> Bool {
+    if lhs._linux != rhs._linux {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -9023,9 +9879,113 @@ nonisolated extension Runtime_V1_StatusRequest: SwiftProtobuf.Message, SwiftProt
   }
 }
 
+nonisolated extension Runtime_V1_RuntimeHandlerFeatures: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RuntimeHandlerFeatures"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}recursive_read_only_mounts\0\u{3}user_namespaces\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.recursiveReadOnlyMounts) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.userNamespaces) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.recursiveReadOnlyMounts != false {
+      try visitor.visitSingularBoolField(value: self.recursiveReadOnlyMounts, fieldNumber: 1)
+    }
+    if self.userNamespaces != false {
+      try visitor.visitSingularBoolField(value: self.userNamespaces, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_RuntimeHandlerFeatures, rhs: Runtime_V1_RuntimeHandlerFeatures) -> Bool {
+    if lhs.recursiveReadOnlyMounts != rhs.recursiveReadOnlyMounts {return false}
+    if lhs.userNamespaces != rhs.userNamespaces {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_RuntimeHandler: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RuntimeHandler"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}features\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._features) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if let v = self._features {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_RuntimeHandler, rhs: Runtime_V1_RuntimeHandler) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs._features != rhs._features {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_RuntimeFeatures: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RuntimeFeatures"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}supplemental_groups_policy\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.supplementalGroupsPolicy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.supplementalGroupsPolicy != false {
+      try visitor.visitSingularBoolField(value: self.supplementalGroupsPolicy, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_RuntimeFeatures, rhs: Runtime_V1_RuntimeFeatures) -> Bool {
+    if lhs.supplementalGroupsPolicy != rhs.supplementalGroupsPolicy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Runtime_V1_StatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}info\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}info\0\u{3}runtime_handlers\0\u{1}features\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -9035,6 +9995,8 @@ nonisolated extension Runtime_V1_StatusResponse: SwiftProtobuf.Message, SwiftPro
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._status) }()
       case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.info) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.runtimeHandlers) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._features) }()
       default: break
       }
     }
@@ -9051,12 +10013,20 @@ nonisolated extension Runtime_V1_StatusResponse: SwiftProtobuf.Message, SwiftPro
     if !self.info.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.info, fieldNumber: 2)
     }
+    if !self.runtimeHandlers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.runtimeHandlers, fieldNumber: 3)
+    }
+    try { if let v = self._features {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Runtime_V1_StatusResponse, rhs: Runtime_V1_StatusResponse) -> Bool {
     if lhs._status != rhs._status {return false}
     if lhs.info != rhs.info {return false}
+    if lhs.runtimeHandlers != rhs.runtimeHandlers {return false}
+    if lhs._features != rhs._features {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -9488,7 +10458,7 @@ nonisolated extension Runtime_V1_ContainerAttributes: SwiftProtobuf.Message, Swi
 
 nonisolated extension Runtime_V1_ContainerStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ContainerStats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}attributes\0\u{1}cpu\0\u{1}memory\0\u{3}writable_layer\0\u{1}swap\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}attributes\0\u{1}cpu\0\u{1}memory\0\u{3}writable_layer\0\u{1}swap\0\u{1}io\0")
 
   fileprivate class _StorageClass {
     var _attributes: Runtime_V1_ContainerAttributes? = nil
@@ -9496,6 +10466,7 @@ nonisolated extension Runtime_V1_ContainerStats: SwiftProtobuf.Message, SwiftPro
     var _memory: Runtime_V1_MemoryUsage? = nil
     var _writableLayer: Runtime_V1_FilesystemUsage? = nil
     var _swap: Runtime_V1_SwapUsage? = nil
+    var _io: Runtime_V1_IoUsage? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -9511,6 +10482,7 @@ nonisolated extension Runtime_V1_ContainerStats: SwiftProtobuf.Message, SwiftPro
       _memory = source._memory
       _writableLayer = source._writableLayer
       _swap = source._swap
+      _io = source._io
     }
   }
 
@@ -9534,6 +10506,7 @@ nonisolated extension Runtime_V1_ContainerStats: SwiftProtobuf.Message, SwiftPro
         case 3: try { try decoder.decodeSingularMessageField(value: &_storage._memory) }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._writableLayer) }()
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._swap) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._io) }()
         default: break
         }
       }
@@ -9561,6 +10534,9 @@ nonisolated extension Runtime_V1_ContainerStats: SwiftProtobuf.Message, SwiftPro
       try { if let v = _storage._swap {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
       } }()
+      try { if let v = _storage._io {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -9575,10 +10551,95 @@ nonisolated extension Runtime_V1_ContainerStats: SwiftProtobuf.Message, SwiftPro
         if _storage._memory != rhs_storage._memory {return false}
         if _storage._writableLayer != rhs_storage._writableLayer {return false}
         if _storage._swap != rhs_storage._swap {return false}
+        if _storage._io != rhs_storage._io {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_PsiStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PsiStats"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}Full\0\u{1}Some\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._full) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._some) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._full {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._some {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_PsiStats, rhs: Runtime_V1_PsiStats) -> Bool {
+    if lhs._full != rhs._full {return false}
+    if lhs._some != rhs._some {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_PsiData: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PsiData"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}Total\0\u{1}Avg10\0\u{1}Avg60\0\u{1}Avg300\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.avg10) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.avg60) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.avg300) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 1)
+    }
+    if self.avg10.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.avg10, fieldNumber: 2)
+    }
+    if self.avg60.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.avg60, fieldNumber: 3)
+    }
+    if self.avg300.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.avg300, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_PsiData, rhs: Runtime_V1_PsiData) -> Bool {
+    if lhs.total != rhs.total {return false}
+    if lhs.avg10 != rhs.avg10 {return false}
+    if lhs.avg60 != rhs.avg60 {return false}
+    if lhs.avg300 != rhs.avg300 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -9635,7 +10696,7 @@ nonisolated extension Runtime_V1_WindowsContainerStats: SwiftProtobuf.Message, S
 
 nonisolated extension Runtime_V1_CpuUsage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CpuUsage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}timestamp\0\u{3}usage_core_nano_seconds\0\u{3}usage_nano_cores\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}timestamp\0\u{3}usage_core_nano_seconds\0\u{3}usage_nano_cores\0\u{1}psi\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -9646,6 +10707,7 @@ nonisolated extension Runtime_V1_CpuUsage: SwiftProtobuf.Message, SwiftProtobuf.
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.timestamp) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._usageCoreNanoSeconds) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._usageNanoCores) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._psi) }()
       default: break
       }
     }
@@ -9665,6 +10727,9 @@ nonisolated extension Runtime_V1_CpuUsage: SwiftProtobuf.Message, SwiftProtobuf.
     try { if let v = self._usageNanoCores {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    try { if let v = self._psi {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -9672,6 +10737,7 @@ nonisolated extension Runtime_V1_CpuUsage: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.timestamp != rhs.timestamp {return false}
     if lhs._usageCoreNanoSeconds != rhs._usageCoreNanoSeconds {return false}
     if lhs._usageNanoCores != rhs._usageNanoCores {return false}
+    if lhs._psi != rhs._psi {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -9723,7 +10789,7 @@ nonisolated extension Runtime_V1_WindowsCpuUsage: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Runtime_V1_MemoryUsage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MemoryUsage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}timestamp\0\u{3}working_set_bytes\0\u{3}available_bytes\0\u{3}usage_bytes\0\u{3}rss_bytes\0\u{3}page_faults\0\u{3}major_page_faults\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}timestamp\0\u{3}working_set_bytes\0\u{3}available_bytes\0\u{3}usage_bytes\0\u{3}rss_bytes\0\u{3}page_faults\0\u{3}major_page_faults\0\u{1}psi\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -9738,6 +10804,7 @@ nonisolated extension Runtime_V1_MemoryUsage: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularMessageField(value: &self._rssBytes) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._pageFaults) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._majorPageFaults) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._psi) }()
       default: break
       }
     }
@@ -9769,6 +10836,9 @@ nonisolated extension Runtime_V1_MemoryUsage: SwiftProtobuf.Message, SwiftProtob
     try { if let v = self._majorPageFaults {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     } }()
+    try { if let v = self._psi {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -9780,6 +10850,46 @@ nonisolated extension Runtime_V1_MemoryUsage: SwiftProtobuf.Message, SwiftProtob
     if lhs._rssBytes != rhs._rssBytes {return false}
     if lhs._pageFaults != rhs._pageFaults {return false}
     if lhs._majorPageFaults != rhs._majorPageFaults {return false}
+    if lhs._psi != rhs._psi {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_IoUsage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".IoUsage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}timestamp\0\u{1}psi\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.timestamp) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._psi) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.timestamp != 0 {
+      try visitor.visitSingularInt64Field(value: self.timestamp, fieldNumber: 1)
+    }
+    try { if let v = self._psi {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_IoUsage, rhs: Runtime_V1_IoUsage) -> Bool {
+    if lhs.timestamp != rhs.timestamp {return false}
+    if lhs._psi != rhs._psi {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -10409,6 +11519,109 @@ nonisolated extension Runtime_V1_LinuxRuntimeConfiguration: SwiftProtobuf.Messag
 
   public static func ==(lhs: Runtime_V1_LinuxRuntimeConfiguration, rhs: Runtime_V1_LinuxRuntimeConfiguration) -> Bool {
     if lhs.cgroupDriver != rhs.cgroupDriver {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_UpdatePodSandboxResourcesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdatePodSandboxResourcesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}pod_sandbox_id\0\u{1}overhead\0\u{1}resources\0")
+
+  fileprivate class _StorageClass {
+    var _podSandboxID: String = String()
+    var _overhead: Runtime_V1_LinuxContainerResources? = nil
+    var _resources: Runtime_V1_LinuxContainerResources? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _podSandboxID = source._podSandboxID
+      _overhead = source._overhead
+      _resources = source._resources
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._podSandboxID) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._overhead) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._resources) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._podSandboxID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._podSandboxID, fieldNumber: 1)
+      }
+      try { if let v = _storage._overhead {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._resources {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_UpdatePodSandboxResourcesRequest, rhs: Runtime_V1_UpdatePodSandboxResourcesRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._podSandboxID != rhs_storage._podSandboxID {return false}
+        if _storage._overhead != rhs_storage._overhead {return false}
+        if _storage._resources != rhs_storage._resources {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_UpdatePodSandboxResourcesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdatePodSandboxResourcesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_UpdatePodSandboxResourcesResponse, rhs: Runtime_V1_UpdatePodSandboxResourcesResponse) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

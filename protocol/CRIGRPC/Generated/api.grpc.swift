@@ -1,7 +1,7 @@
 // The Container Runtime Interface, runtime.v1, as spoken by kubelet, crictl and critest.
 //
 // Written for Corral from the message, field and RPC definitions of
-// kubernetes/cri-api pkg/apis/runtime/v1/api.proto (v0.29). Names, field numbers and
+// kubernetes/cri-api pkg/apis/runtime/v1/api.proto (v0.33). Names, field numbers and
 // types must match upstream exactly: they are the wire format. Plain proto3, no gogoproto.
 // Regenerate the Swift code with protocol/generate.sh.
 
@@ -405,6 +405,19 @@ public enum Runtime_V1_RuntimeService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "UpdatePodSandboxResources" metadata.
+        public enum UpdatePodSandboxResources: Sendable {
+            /// Request type for "UpdatePodSandboxResources".
+            public typealias Input = Runtime_V1_UpdatePodSandboxResourcesRequest
+            /// Response type for "UpdatePodSandboxResources".
+            public typealias Output = Runtime_V1_UpdatePodSandboxResourcesResponse
+            /// Descriptor for "UpdatePodSandboxResources".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "UpdatePodSandboxResources",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "runtime.v1.RuntimeService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Version.descriptor,
@@ -435,7 +448,8 @@ public enum Runtime_V1_RuntimeService: Sendable {
             GetContainerEvents.descriptor,
             ListMetricDescriptors.descriptor,
             ListPodSandboxMetrics.descriptor,
-            RuntimeConfig.descriptor
+            RuntimeConfig.descriptor,
+            UpdatePodSandboxResources.descriptor
         ]
     }
 }
@@ -875,6 +889,24 @@ extension Runtime_V1_RuntimeService {
             request: GRPCCore.StreamingServerRequest<Runtime_V1_RuntimeConfigRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RuntimeConfigResponse>
+
+        /// Handle the "UpdatePodSandboxResources" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > In-place pod resize: the pod-level resources (and overhead) after a resize.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_UpdatePodSandboxResourcesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_UpdatePodSandboxResourcesResponse` messages.
+        func updatePodSandboxResources(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_UpdatePodSandboxResourcesResponse>
     }
 
     /// Service protocol for the "runtime.v1.RuntimeService" service.
@@ -1298,6 +1330,24 @@ extension Runtime_V1_RuntimeService {
             request: GRPCCore.ServerRequest<Runtime_V1_RuntimeConfigRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RuntimeConfigResponse>
+
+        /// Handle the "UpdatePodSandboxResources" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > In-place pod resize: the pod-level resources (and overhead) after a resize.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_UpdatePodSandboxResourcesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_UpdatePodSandboxResourcesResponse` message.
+        func updatePodSandboxResources(
+            request: GRPCCore.ServerRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_UpdatePodSandboxResourcesResponse>
     }
 
     /// Simple service protocol for the "runtime.v1.RuntimeService" service.
@@ -1720,6 +1770,24 @@ extension Runtime_V1_RuntimeService {
             request: Runtime_V1_RuntimeConfigRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Runtime_V1_RuntimeConfigResponse
+
+        /// Handle the "UpdatePodSandboxResources" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > In-place pod resize: the pod-level resources (and overhead) after a resize.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_UpdatePodSandboxResourcesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_UpdatePodSandboxResourcesResponse` to respond with.
+        func updatePodSandboxResources(
+            request: Runtime_V1_UpdatePodSandboxResourcesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_UpdatePodSandboxResourcesResponse
     }
 }
 
@@ -2046,6 +2114,17 @@ extension Runtime_V1_RuntimeService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.UpdatePodSandboxResources.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_UpdatePodSandboxResourcesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_UpdatePodSandboxResourcesResponse>(),
+            handler: { request, context in
+                try await self.updatePodSandboxResources(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -2365,6 +2444,17 @@ extension Runtime_V1_RuntimeService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RuntimeConfigResponse> {
         let response = try await self.runtimeConfig(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updatePodSandboxResources(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_UpdatePodSandboxResourcesResponse> {
+        let response = try await self.updatePodSandboxResources(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2749,6 +2839,19 @@ extension Runtime_V1_RuntimeService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RuntimeConfigResponse> {
         return GRPCCore.ServerResponse<Runtime_V1_RuntimeConfigResponse>(
             message: try await self.runtimeConfig(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func updatePodSandboxResources(
+        request: GRPCCore.ServerRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_UpdatePodSandboxResourcesResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_UpdatePodSandboxResourcesResponse>(
+            message: try await self.updatePodSandboxResources(
                 request: request.message,
                 context: context
             ),
@@ -3323,6 +3426,29 @@ extension Runtime_V1_RuntimeService {
             deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_RuntimeConfigResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RuntimeConfigResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UpdatePodSandboxResources" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > In-place pod resize: the pod-level resources (and overhead) after a resize.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_UpdatePodSandboxResourcesRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_UpdatePodSandboxResourcesRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_UpdatePodSandboxResourcesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updatePodSandboxResources<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_UpdatePodSandboxResourcesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_UpdatePodSandboxResourcesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -4217,6 +4343,40 @@ extension Runtime_V1_RuntimeService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "UpdatePodSandboxResources" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > In-place pod resize: the pod-level resources (and overhead) after a resize.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_UpdatePodSandboxResourcesRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_UpdatePodSandboxResourcesRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_UpdatePodSandboxResourcesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updatePodSandboxResources<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_UpdatePodSandboxResourcesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_UpdatePodSandboxResourcesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.UpdatePodSandboxResources.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -4949,6 +5109,35 @@ extension Runtime_V1_RuntimeService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_RuntimeConfigRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_RuntimeConfigResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdatePodSandboxResources" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > In-place pod resize: the pod-level resources (and overhead) after a resize.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_UpdatePodSandboxResourcesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updatePodSandboxResources<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_UpdatePodSandboxResourcesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updatePodSandboxResources(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_UpdatePodSandboxResourcesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_UpdatePodSandboxResourcesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5799,6 +5988,39 @@ extension Runtime_V1_RuntimeService.ClientProtocol {
             metadata: metadata
         )
         return try await self.runtimeConfig(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdatePodSandboxResources" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > In-place pod resize: the pod-level resources (and overhead) after a resize.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updatePodSandboxResources<Result>(
+        _ message: Runtime_V1_UpdatePodSandboxResourcesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_UpdatePodSandboxResourcesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_UpdatePodSandboxResourcesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updatePodSandboxResources(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -15,5 +15,10 @@ enum ContainerValidation {
         if !config.logPath.isEmpty, config.logPath.hasPrefix("/") || config.logPath.split(separator: "/").contains("..") {
             throw .invalidArgument("config.log_path \"\(config.logPath)\" must be relative to the pod's log_directory")
         }
+        // Image volumes (a mount whose source is an image, KEP-4639) are not built; a mount
+        // that names one would otherwise be a bind of an empty host_path.
+        if let mount = config.mounts.first(where: { $0.hasImage && !$0.image.image.isEmpty }) {
+            throw .unimplemented("config.mounts: image volumes are not supported (mount at \(mount.containerPath) from image \(mount.image.image))")
+        }
     }
 }

@@ -114,6 +114,13 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
         try await instrumentation.run("CheckpointContainer", ["container": request.containerID], fromMemory: true) { try service.notSupported("CheckpointContainer") }
     }
 
+    func updatePodSandboxResources(request: Runtime_V1_UpdatePodSandboxResourcesRequest,
+                                   context: ServerContext) async throws -> Runtime_V1_UpdatePodSandboxResourcesResponse {
+        try await instrumentation.run("UpdatePodSandboxResources", ["pod": request.podSandboxID]) {
+            try await service.updatePodSandboxResources(request)
+        }
+    }
+
     func runtimeConfig(request: Runtime_V1_RuntimeConfigRequest, context: ServerContext) async throws -> Runtime_V1_RuntimeConfigResponse {
         try await instrumentation.run("RuntimeConfig", fromMemory: true) { service.runtimeConfig(request) }
     }
