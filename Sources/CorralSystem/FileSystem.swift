@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CCorral
 
 /// Path operations the runtime needs, without Foundation.
 public enum FileSystem {
@@ -32,13 +33,23 @@ public enum FileSystem {
         _ = unlink(path)
     }
 
-    /// Removes a tree, not following symlinks and not crossing mount points' contents it cannot unlink.
+    /// Removes a tree, not following symlinks and not descending into anything mounted inside
+    /// it: a bind left mounted under a bundle is somebody's data (a volume), never the bundle's.
+    /// What is mounted stays, and so do the directories above it.
     public static func removeTree(_ path: String) {
+        var top: UInt64 = 0
+        let mount: UInt64? = ccorral_mount_id(path, &top) == 0 ? top : nil
+        removeTree(path, onMount: mount)
+    }
+
+    private static func removeTree(_ path: String, onMount mount: UInt64?) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         if (info.st_mode & S_IFMT) == S_IFDIR {
+            var id: UInt64 = 0
+            if let mount, ccorral_mount_id(path, &id) == 0, id != mount { return }
             for entry in (try? listDirectory(path)) ?? [] {
-                removeTree(path + "/" + entry)
+                removeTree(path + "/" + entry, onMount: mount)
             }
             _ = rmdir(path)
         } else {

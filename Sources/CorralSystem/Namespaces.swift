@@ -67,6 +67,15 @@ public enum Mounts {
         }
     }
 
+    /// Attaches at `target` a copy of the whole mount tree at `source` in which every mount is
+    /// read-only and private: the recursive read-only bind that `mount(2)` cannot make, since
+    /// its MS_RDONLY remount changes the top mount only.
+    public static func recursiveReadOnlyCopy(of source: String, at target: String) throws(SystemError) {
+        guard ccorral_clone_tree(source, target, ccorral_mount_attr_rdonly, ccorral_ms_private, -1) == 0 else {
+            throw SystemError("recursive read-only bind", "\(source) on \(target)")
+        }
+    }
+
     /// Lazily unmounts; false when nothing was mounted there.
     @discardableResult
     public static func unmount(_ target: String) -> Bool {

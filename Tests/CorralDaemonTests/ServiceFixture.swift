@@ -17,6 +17,7 @@ struct ServiceFixture {
     let shims: FakeShims
     let podFiles: FakePodFiles
     let images: FakeImages
+    let staging = FakeMountStaging()
     let service: CRIService
 
     static let imageConfig = ImageConfiguration(
@@ -42,7 +43,7 @@ struct ServiceFixture {
         for dir in [settings.sandboxesDir, settings.containersDir] { try FileSystem.makeDirectories(dir) }
         let imageStore = try ImageStore(root: settings.root, registry: RegistryConfiguration(), logger: Logger(label: "test"))
         service = CRIService(settings: settings, registry: registry, shims: shims, images: imageStore,
-                             containerImages: images, podFiles: podFiles, logger: Logger(label: "test"))
+                             containerImages: images, podFiles: podFiles, mountStaging: staging, logger: Logger(label: "test"))
         // A shim that starts its sandbox as asked, on 10.1.2.3.
         await shims.set(prepare: FakeShimConnection.startsSandboxes)
     }

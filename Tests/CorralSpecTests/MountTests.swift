@@ -22,6 +22,23 @@ struct MountTests {
         #expect(result.root == Root(path: "rootfs"))
     }
 
+    @Test func recursiveReadOnlyIsMarkedForTheDaemonToStage() throws {
+        var mount = criMount("/data", "/tmp", readonly: true)
+        mount.recursiveReadOnly = true
+        let result = try spec(makeInput { $0.mounts = [mount] })
+        #expect(result.mount(at: "/data")?.options == ["rbind", "rprivate", "ro", "rro"])
+    }
+
+    @Test(arguments: [(false, Runtime_V1_MountPropagation.propagationPrivate, "recursive_read_only needs readonly"),
+                      (true, .propagationHostToContainer, "recursive_read_only conflicts with propagation"),
+                      (true, .propagationBidirectional, "recursive_read_only conflicts with propagation")])
+    func recursiveReadOnlyNeedsReadOnlyAndPrivate(_ readonly: Bool, _ propagation: Runtime_V1_MountPropagation, _ words: String) {
+        var mount = criMount("/data", "/tmp", readonly: readonly, propagation: propagation)
+        mount.recursiveReadOnly = true
+        let error = specError { try makeContainerSpec(makeInput { $0.mounts = [mount] }) }
+        #expect(error?.message.hasPrefix("mounts[0] at /data: " + words) == true, "\(String(describing: error))")
+    }
+
     @Test func readonlyRootfsMakesPodFilesReadOnly() throws {
         let result = try spec(makeInput { $0.linux.securityContext.readonlyRootfs = true })
         #expect(result.root == Root(path: "rootfs", readonly: true))

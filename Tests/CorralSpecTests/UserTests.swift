@@ -12,6 +12,7 @@ struct UserTests {
         var runAsUsername: String = ""
         var runAsGroup: Int64?
         var supplemental: [Int64] = []
+        var strict = false
         var expected: User
         var testDescription: String { name }
     }
@@ -33,6 +34,11 @@ struct UserTests {
              expected: User(uid: 1000, gid: 1000, additionalGids: [29, 50, 1000])),
         Case(name: "supplemental groups merged and sorted", runAsUser: 1000, supplemental: [2000, 29, 5],
              expected: User(uid: 1000, gid: 1000, additionalGids: [5, 29, 50, 1000, 2000])),
+        // Strict: the image's /etc/group lists app in 29 and 50; neither is added.
+        Case(name: "strict policy leaves the image's groups out", runAsUser: 1000, supplemental: [2000], strict: true,
+             expected: User(uid: 1000, gid: 1000, additionalGids: [1000, 2000])),
+        Case(name: "strict policy by name", imageUser: "app", strict: true,
+             expected: User(uid: 1000, gid: 1000, additionalGids: [1000])),
     ]
 
     @Test(arguments: cases)
@@ -42,6 +48,7 @@ struct UserTests {
             if let gid = test.runAsGroup { $0.linux.securityContext.runAsGroup = int64Value(gid) }
             $0.linux.securityContext.runAsUsername = test.runAsUsername
             $0.linux.securityContext.supplementalGroups = test.supplemental
+            $0.linux.securityContext.supplementalGroupsPolicy = test.strict ? .strict : .merge
         }
         #expect(try spec(input).process?.user == test.expected)
     }

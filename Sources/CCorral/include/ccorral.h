@@ -73,6 +73,14 @@ int ccorral_connect_in_netns(const char *netns_path, int port);
 int ccorral_unmount_detach(const char *path);
 int ccorral_bind_mount(const char *source, const char *target, int readonly);
 int ccorral_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data);
+int ccorral_clone_tree(const char *source, const char *target, unsigned long long attr_set,
+                       unsigned long long propagation, int userns_fd);
+extern const unsigned long long ccorral_mount_attr_rdonly;
+extern const unsigned long long ccorral_mount_attr_idmap;
+extern const unsigned long long ccorral_ms_private;
+
+// The id of the mount `path` (not followed if a symlink) lies on; -1 where statx cannot tell.
+int ccorral_mount_id(const char *path, unsigned long long *id);
 
 // A pod's namespaces, two things at once, each on a throwaway thread of its own:
 // - pinned as bind mounts: unshare `flags` (any of CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS;

@@ -66,6 +66,15 @@ struct ContainerMounts {
             case .failure(.unusable(let reason)):
                 throw .invalidArgument("\(field) \(quoted(mount.hostPath)): \(reason)")
             }
+            if mount.recursiveReadOnly {
+                let name = index.map { "mounts[\($0)]" } ?? field
+                guard mount.readonly else {
+                    throw .invalidArgument("\(name) at \(mount.containerPath): recursive_read_only needs readonly")
+                }
+                guard mount.propagation == .propagationPrivate else {
+                    throw .invalidArgument("\(name) at \(mount.containerPath): recursive_read_only conflicts with propagation \(mount.propagation)")
+                }
+            }
             var options = ["rbind"]
             switch mount.propagation {
             case .propagationBidirectional:
@@ -79,6 +88,9 @@ struct ContainerMounts {
                 options.append("rprivate")
             }
             options.append(mount.readonly ? "ro" : "rw")
+            // The runtime-spec's name for it; corrald stages the read-only copy itself (runc
+            // before 1.2 does not know it), see RecursiveReadOnlyMounts.
+            if mount.recursiveReadOnly { options.append("rro") }
             result.mounts.append(Mount(destination: mount.containerPath, type: "bind", source: source, options: options))
         }
         return result

@@ -3,7 +3,8 @@ import OCISpec
 
 /// Who the container's process runs as: the security context's user and group, else the
 /// image's USER ("name", "uid", "name:group", "uid:gid", …), with names looked up in the
-/// image's own /etc/passwd and /etc/group.
+/// image's own /etc/passwd and /etc/group. The groups are the primary one, the image's
+/// memberships of the user (unless the policy is Strict) and the requested supplemental ones.
 enum ContainerUser {
     static func resolve(_ context: Runtime_V1_LinuxContainerSecurityContext, image: ImageExecutionConfig?,
                         readImageFile: (String) -> [UInt8]?) throws(SpecError) -> User {
@@ -38,9 +39,15 @@ enum ContainerUser {
             }
         }
 
-        // Groups that list the user by name; a uid without a passwd entry has none.
-        let name = UInt32(request.user) == nil ? request.user : accounts().account(uid: uid)?.name
-        let listed = name.map { accounts().supplementaryGIDs(of: $0) } ?? []
+        // Groups that list the user by name; a uid without a passwd entry has none. Strict
+        // keeps the image's /etc/group out: the pod spec alone decides (KEP-3619).
+        let listed: [UInt32]
+        if context.supplementalGroupsPolicy == .strict {
+            listed = []
+        } else {
+            let name = UInt32(request.user) == nil ? request.user : accounts().account(uid: uid)?.name
+            listed = name.map { accounts().supplementaryGIDs(of: $0) } ?? []
+        }
         let supplemental = context.supplementalGroups.map { UInt32(truncatingIfNeeded: $0) }
         let additional = Set([gid] + listed + supplemental).sorted()
         return User(uid: uid, gid: gid, additionalGids: additional)

@@ -6,6 +6,9 @@ extension CRIService {
         let container = try await registry.container(request.containerID)
         return .with {
             $0.status = Self.status(of: container)
+            if container.state == .containerRunning, let live = ProcessIdentity.of(pid: container.pid) {
+                $0.status.user = live.cri
+            }
             if request.verbose {
                 let info: [String: Any] = [
                     "sandboxID": container.sandboxID,
@@ -35,6 +38,9 @@ extension CRIService {
                 $0.annotations = container.config.image.annotations
             }
             $0.imageRef = container.imageRef
+            $0.imageID = container.imageID
+            $0.stopSignal = StopSignals.criSignal(container.stopSignal)
+            if let user = container.user { $0.user = user.cri }
             $0.reason = container.reason
             $0.message = container.message
             $0.labels = container.config.labels

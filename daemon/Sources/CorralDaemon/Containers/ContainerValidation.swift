@@ -15,6 +15,9 @@ enum ContainerValidation {
         if !config.logPath.isEmpty, config.logPath.hasPrefix("/") || config.logPath.split(separator: "/").contains("..") {
             throw .invalidArgument("config.log_path \"\(config.logPath)\" must be relative to the pod's log_directory")
         }
+        if case .UNRECOGNIZED(let value) = config.stopSignal {
+            throw .invalidArgument("config.stop_signal \(value) is not a signal the CRI names")
+        }
         // Image volumes (a mount whose source is an image, KEP-4639) are not built; a mount
         // that names one would otherwise be a bind of an empty host_path.
         if let mount = config.mounts.first(where: { $0.hasImage && !$0.image.image.isEmpty }) {

@@ -29,7 +29,8 @@ extension CRIService {
             do { rootfs = try containerImages.prepareRootfs(containerID: id, image: image) } catch {
                 throw CRIError.internalError("preparing the rootfs of container \(id): \(error)")
             }
-            let spec = try await makeSpec(id: id, config: config, sandbox: sandbox, image: image)
+            var spec = try await makeSpec(id: id, config: config, sandbox: sandbox, image: image)
+            try RecursiveReadOnlyMounts.stage(&spec, bundle: bundle, staging: mountStaging)
             try writeBundle(bundle, spec: spec)
             var entry = ContainerEntry(
                 id: id, sandboxID: sandbox.id, config: config, nameKey: nameKey,
@@ -38,10 +39,14 @@ extension CRIService {
                     ? "" : sandbox.config.logDirectory + "/" + config.logPath,
                 bundle: bundle, createdAt: Self.now)
             entry.rootfsOptions = rootfs.options
-            entry.stopSignal = Self.signalNumber(image.config.config?.stopSignal) ?? 15
+            entry.user = spec.process.map { ProcessIdentity($0.user) }
+            // The pod spec's lifecycle.stopSignal beats the image's STOPSIGNAL (KEP-4960).
+            entry.stopSignal = StopSignals.number(of: config.stopSignal)
+                ?? StopSignals.number(named: image.config.config?.stopSignal) ?? 15
             try await registry.put(entry)
         } catch {
             containerImages.removeRootfs(containerID: id)
+            releaseStaged(bundle: bundle)
             FileSystem.removeTree(bundle)
             await registry.release(nameKey, for: id)
             throw error
@@ -107,16 +112,6 @@ extension CRIService {
         } catch {
             throw .internalError("writing the bundle \(bundle): \(error)")
         }
-    }
-
-    static func signalNumber(_ name: String?) -> Int32? {
-        guard var name = name?.uppercased(), !name.isEmpty else { return nil }
-        if let number = Int32(name) { return number }
-        if !name.hasPrefix("SIG") { name = "SIG" + name }
-        let table: [String: Int32] = ["SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGKILL": 9, "SIGUSR1": 10,
-                                      "SIGUSR2": 12, "SIGTERM": 15, "SIGCONT": 18, "SIGSTOP": 19, "SIGWINCH": 28,
-                                      "SIGPWR": 30]
-        return table[name]
     }
 }
 

@@ -29,7 +29,17 @@ extension CRIService {
             }
         }
         containerImages.removeRootfs(containerID: container.id)
+        releaseStaged(bundle: container.bundle)
         FileSystem.removeTree(container.bundle)
         try await registry.remove(container: container.id)
+    }
+
+    /// Detaches what corrald staged for the bundle's runtime to bind. A mount that will not go
+    /// stays (removeTree does not descend into it) and is logged for the operator.
+    func releaseStaged(bundle: String) {
+        let directory = RecursiveReadOnlyMounts.directory(bundle: bundle)
+        if !mountStaging.release(directory) {
+            logger.warning("a staged mount under the bundle stays mounted", metadata: ["directory": "\(directory)"])
+        }
     }
 }

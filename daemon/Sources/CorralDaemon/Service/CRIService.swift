@@ -14,6 +14,7 @@ final class CRIService: Sendable {
     /// The image store as creating a container uses it (`images`, unless a test says otherwise).
     let containerImages: any ContainerImages
     let podFiles: any PodFileStore
+    let mountStaging: any MountStaging
     let logger: Logger
     let podCIDR = Mutex<String>("")
     let cpuSamples = CPUSamples()
@@ -23,13 +24,15 @@ final class CRIService: Sendable {
     let containerList = Mutex<EncodedList?>(nil)
 
     init(settings: ServiceSettings, registry: PodRegistry, shims: any ShimSupervisor, images: ImageStore,
-         containerImages: (any ContainerImages)? = nil, podFiles: (any PodFileStore)? = nil, logger: Logger) {
+         containerImages: (any ContainerImages)? = nil, podFiles: (any PodFileStore)? = nil,
+         mountStaging: any MountStaging = HostMountStaging(), logger: Logger) {
         self.settings = settings
         self.registry = registry
         self.shims = shims
         self.images = images
         self.containerImages = containerImages ?? images
         self.podFiles = podFiles ?? PodFileDirectories(sandboxesDir: settings.sandboxesDir)
+        self.mountStaging = mountStaging
         self.logger = logger
     }
 

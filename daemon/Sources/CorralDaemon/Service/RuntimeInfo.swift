@@ -33,6 +33,8 @@ extension CRIService {
         }
         return .with {
             $0.status.conditions = [runtimeReady, networkReady]
+            $0.runtimeHandlers = runtimeHandlers()
+            $0.features.supplementalGroupsPolicy = true
             if request.verbose {
                 let info: [String: Any] = [
                     "cniConfig": ["confDir": settings.cniConfDir, "binDirs": settings.cniBinDirs,
@@ -44,6 +46,17 @@ extension CRIService {
                 $0.info["config"] = VerboseJSON.encode(info)
             }
         }
+    }
+
+    /// What each handler can do, the default one also under the empty name kubelet and critest
+    /// ask for when a pod names no runtime class.
+    func runtimeHandlers() -> [Runtime_V1_RuntimeHandler] {
+        let features = Runtime_V1_RuntimeHandlerFeatures.with {
+            // Staged by corrald for every runtime (RecursiveReadOnlyMounts).
+            $0.recursiveReadOnlyMounts = true
+        }
+        let names = [""] + settings.runtimes.map(\.name)
+        return names.map { name in .with { $0.name = name; $0.features = features } }
     }
 
     func runtimeConfig(_ request: Runtime_V1_RuntimeConfigRequest) -> Runtime_V1_RuntimeConfigResponse {

@@ -25,6 +25,8 @@ struct ContainerEntry: Sendable {
     var pid: UInt32 = 0
     /// The signal StopContainer sends first (the image's StopSignal, else SIGTERM).
     var stopSignal: Int32 = 15
+    /// Who the spec runs the process as; ContainerStatus reads the live process when there is one.
+    var user: ProcessIdentity?
 
     var metadata: Runtime_V1_ContainerMetadata { config.metadata }
 

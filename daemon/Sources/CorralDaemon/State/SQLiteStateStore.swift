@@ -75,7 +75,8 @@ struct SQLiteStateStore: StateStore {
             finishedAt: c.finishedAt, exitCode: c.exitCode, reason: c.reason, message: c.message, pid: c.pid,
             logPath: c.logPath, bundle: c.bundle, config: try c.config.serializedData(),
             labels: c.config.labels, annotations: c.config.annotations,
-            extra: ["rootfs": c.rootfsOptions.joined(separator: "\n"), "stopSignal": String(c.stopSignal)])
+            extra: ["rootfs": c.rootfsOptions.joined(separator: "\n"), "stopSignal": String(c.stopSignal),
+                    "user": c.user?.recordText ?? ""])
     }
 
     static func entry(_ r: ContainerRecord) throws -> ContainerEntry {
@@ -92,6 +93,7 @@ struct SQLiteStateStore: StateStore {
         entry.pid = r.pid
         entry.rootfsOptions = (r.extra["rootfs"] ?? "").split(separator: "\n").map(String.init)
         entry.stopSignal = Int32(r.extra["stopSignal"] ?? "") ?? 15
+        entry.user = r.extra["user"].flatMap(ProcessIdentity.init(recordText:))
         return entry
     }
 }
