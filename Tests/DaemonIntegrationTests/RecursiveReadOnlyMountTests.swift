@@ -18,7 +18,7 @@ struct RecursiveReadOnlyMountTests {
         try FileSystem.makeDirectories(path + "/tmpfs")
         try Mounts.mount("none", on: path + "/tmpfs", type: "tmpfs", data: "size=1m")
         defer {
-            Mounts.unmount(path + "/tmpfs")
+            while Mounts.unmount(path + "/tmpfs") {}
             FileSystem.removeTree(path)
         }
         try await body(path)
@@ -68,6 +68,13 @@ struct RecursiveReadOnlyMountTests {
                 #expect(below.contains("Read-only file system"), "\(below)")
                 // The host's own tmpfs stays writable: only the copy is read-only.
                 #expect(FileManager.default.createFile(atPath: hostPath + "/tmpfs/host", contents: Data()))
+                // Once started, corrald holds no copy: the host can unmount its tmpfs and remove
+                // the dir while the container runs (critest's cleanup does), which a copy left
+                // mounted would refuse with EBUSY.
+                #expect(daemon.mounts().filter { $0.contains("/rro/") } == [])
+                #expect(Mounts.unmount(hostPath + "/tmpfs"))
+                #expect(rmdir(hostPath + "/tmpfs") == 0, "errno \(errno)")
+                #expect(try await touch(daemon, recursive, "/mnt/still").contains("Read-only file system"))
                 _ = try await daemon.runtime.removeContainer(.with { $0.containerID = recursive })
                 _ = try await daemon.runtime.stopPodSandbox(.with { $0.podSandboxID = pod })
                 _ = try await daemon.runtime.removePodSandbox(.with { $0.podSandboxID = pod })

@@ -40,6 +40,9 @@ extension CRIService {
                 $0.runtimePath = runtime.path
                 $0.runtimeRoot = runtime.root
             }, timeout: max(settings.timeouts.call, .seconds(60)))
+            // The container's mount namespace holds its own copies now; ours would keep the
+            // host paths' submounts busy (a host that unmounts one could not remove its dir).
+            releaseStaged(bundle: container.bundle)
             try await registry.update(container: container.id) { $0.pid = created.pid }
             let started = try await handle.call(TaskMethods.start, .with { $0.id = container.id },
                                                 timeout: max(settings.timeouts.call, .seconds(60)))
@@ -51,6 +54,7 @@ extension CRIService {
                 if $0.state == .containerCreated { $0.state = .containerRunning }
             }
         } catch {
+            releaseStaged(bundle: container.bundle)
             let now = Self.now
             let metadata: Logger.Metadata = ["container": "\(container.id)"]
             await bestEffort("recording a failed start", metadata) {
