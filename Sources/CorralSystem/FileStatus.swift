@@ -12,6 +12,8 @@ public struct FileStatus: Sendable, Equatable {
     public var size: Int64
     /// The device a character or block device node stands for; 0 for overlay's whiteouts.
     public var device: UInt64
+    /// The permission bits (rwx for owner, group, others, and the set-id and sticky bits).
+    public var permissions: UInt32
 
     init(_ info: stat) {
         switch info.st_mode & S_IFMT {
@@ -26,6 +28,7 @@ public struct FileStatus: Sendable, Equatable {
         }
         size = Int64(info.st_size)
         device = UInt64(info.st_rdev)
+        permissions = UInt32(info.st_mode & 0o7777)
     }
 }
 
@@ -36,5 +39,12 @@ extension FileSystem {
         let rc = followingLinks ? stat(path, &info) : lstat(path, &info)
         guard rc == 0 else { throw SystemError(followingLinks ? "stat" : "lstat", path) }
         return FileStatus(info)
+    }
+}
+
+extension FileSystem {
+    /// chown(2), following links: for paths the runtime made itself.
+    public static func changeOwner(_ path: String, uid: UInt32, gid: UInt32) throws(SystemError) {
+        guard chown(path, uid, gid) == 0 else { throw SystemError("chown", path) }
     }
 }

@@ -48,6 +48,36 @@ public enum Namespaces {
         return command == nil ? nil : pid
     }
 
+    /// Like `createPinned`, in a user namespace of its own made with the given maps (each the
+    /// text of a uid_map or gid_map), which owns the other namespaces and is pinned at `user`.
+    /// Returns the child that made them: the init when one was asked for (PID 1 of a new PID
+    /// namespace owned by the user namespace), else a helper that has already ended. Either is
+    /// the caller's reaper's to reap. On failure nothing created here remains.
+    public static func createPinnedInUserNamespace(
+        _ kinds: Kinds, uidMap: String, gidMap: String, hostname: String?, user: String, network: String?,
+        ipc: String?, uts: String?, spawningInit command: (path: String, arguments: [String])?
+    ) throws(SystemError) -> pid_t {
+        let paths = [user, kinds.contains(.network) ? network : nil, kinds.contains(.ipc) ? ipc : nil,
+                     kinds.contains(.uts) ? uts : nil]
+        for case let path? in paths {
+            let fd = try FileDescriptor.open(path, O_RDONLY | O_CREAT, mode: 0o444)
+            fd.close()
+        }
+        var pid: pid_t = 0
+        let result = withCStrings(command?.arguments ?? []) { argv in
+            withCStrings([]) { envp in
+                ccorral_create_user_pod(kinds.rawValue, uidMap, gidMap, hostname, user, paths[1], paths[2], paths[3],
+                                        command?.path, command == nil ? nil : argv, command == nil ? nil : envp, &pid)
+            }
+        }
+        guard result == 0 else {
+            let error = SystemError("create user namespace", paths.compactMap { $0 }.joined(separator: ", "))
+            for case let path? in paths { FileSystem.remove(path) }
+            throw error
+        }
+        return pid
+    }
+
     /// Unmounts and removes a pin; a no-op when it is already gone.
     public static func release(_ path: String) {
         _ = ccorral_unmount_detach(path)
@@ -67,12 +97,18 @@ public enum Mounts {
         }
     }
 
-    /// Attaches at `target` a copy of the whole mount tree at `source` in which every mount is
-    /// read-only and private: the recursive read-only bind that `mount(2)` cannot make, since
-    /// its MS_RDONLY remount changes the top mount only.
-    public static func recursiveReadOnlyCopy(of source: String, at target: String) throws(SystemError) {
-        guard ccorral_clone_tree(source, target, ccorral_mount_attr_rdonly, ccorral_ms_private, -1) == 0 else {
-            throw SystemError("recursive read-only bind", "\(source) on \(target)")
+    /// Attaches at `target` a copy of the whole mount tree at `source` with every mount in it
+    /// changed at once: read-only (the recursive read-only bind that `mount(2)` cannot make,
+    /// since its MS_RDONLY remount changes the top mount only), private, and ID-mapped through
+    /// the user namespace open at `idmap`. The source is left as it was.
+    public static func copyTree(of source: String, at target: String, readOnly: Bool = false, makePrivate: Bool = false,
+                                idmap userNamespace: FileDescriptor? = nil) throws(SystemError) {
+        var attributes: UInt64 = 0
+        if readOnly { attributes |= ccorral_mount_attr_rdonly }
+        if userNamespace != nil { attributes |= ccorral_mount_attr_idmap }
+        guard ccorral_clone_tree(source, target, attributes, makePrivate ? ccorral_ms_private : 0,
+                                 userNamespace?.rawValue ?? -1) == 0 else {
+            throw SystemError(userNamespace == nil ? "copy mount tree" : "ID-mapped copy of mount tree", "\(source) on \(target)")
         }
     }
 

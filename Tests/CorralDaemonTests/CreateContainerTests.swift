@@ -44,7 +44,7 @@ struct CreateContainerTests {
         }
         // The record: the rootfs the image store prepared, the image's stop signal (SIGINT).
         let entry = try #require(fixture.store.containers[id])
-        #expect(entry.rootfsOptions == ["lowerdir=/layers/\(id)"])
+        #expect(entry.rootfsOptions == ["lowerdir=/layers/\(id):/layers/base", "upperdir=/uppers/\(id)", "workdir=/work/\(id)"])
         #expect(entry.stopSignal == 2)
         #expect(entry.logPath == fixture.podConfig("web").logDirectory + "/app.log")
         #expect(fixture.images.state.withLock { $0.rootfs } == [id])

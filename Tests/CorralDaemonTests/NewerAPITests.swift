@@ -68,11 +68,11 @@ struct ContainerFeatureTests {
         let mounts = try CreateContainerTests().spec(fixture, id).mounts ?? []
         let host = try #require(mounts.first { $0.destination == "/host" })
         let staged = fixture.staging.state.withLock { $0.staged }
-        #expect(host.source?.hasPrefix(bundle + "/rro/") == true && staged[host.source ?? ""] == "/", "\(host) \(staged)")
+        #expect(host.source?.hasPrefix(bundle + "/staged/m") == true && staged[host.source ?? ""] == "/", "\(host) \(staged)")
         #expect(host.options?.contains("rro") == false && host.options?.contains("ro") == true, "\(host)")
         // Started, the container holds copies of its own; corrald's is released.
         _ = try await fixture.service.startContainer(.with { $0.containerID = id })
-        #expect(fixture.staging.state.withLock { $0.staged.isEmpty && $0.released == [bundle + "/rro"] })
+        #expect(fixture.staging.state.withLock { $0.staged.isEmpty && $0.released == [bundle + "/staged"] })
         // A plain read-only bind is the runtime's to make.
         #expect(mounts.first { $0.destination == "/scratch" }?.source == "/tmp")
         _ = try await fixture.service.removeContainer(.with { $0.containerID = id })

@@ -75,7 +75,13 @@ extension FakeShimConnection {
     static let startsSandboxes: @Sendable (FakeShimConnection) -> Void = { connection in
         connection.answer(SandboxMethods.createSandbox) { request in
             var response = Corral_Shim_V1_CreateSandboxResponse()
-            if request.start { response.started = started(request.sandboxID) }
+            if request.start {
+                response.started = started(request.sandboxID)
+                // A shim that knows user namespaces pins one when asked.
+                if !request.namespaceOptions.uidMappings.isEmpty {
+                    response.started.namespaces.user = "/pods/\(request.sandboxID)/ns/user"
+                }
+            }
             return response
         }
         connection.answer(SandboxMethods.startSandbox) { request in started(request.sandboxID) }

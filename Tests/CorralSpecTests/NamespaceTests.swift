@@ -84,3 +84,40 @@ struct NamespaceTests {
         #expect(specError { try makeContainerSpec(input) }?.message.contains("userns_options") == true)
     }
 }
+
+@Suite("user namespace of the pod")
+struct UserNamespaceSpecTests {
+    static func input(_ configure: (inout Runtime_V1_ContainerConfig) -> Void = { _ in }) -> ContainerSpecInput {
+        var input = makeInput(container: configure)
+        input.sandboxConfig.linux.securityContext.namespaceOptions.usernsOptions = .with {
+            $0.mode = .pod
+            $0.uids = [.with { $0.hostID = 65536; $0.length = 65536 }]
+            $0.gids = [.with { $0.hostID = 131072; $0.length = 65536 }]
+        }
+        input.namespaces.user = "/pods/p/ns/user"
+        return input
+    }
+
+    @Test func theContainerJoinsThePodsWithItsMaps() throws {
+        let spec = try makeContainerSpec(Self.input())
+        #expect(spec.linux?.namespaces?.contains(LinuxNamespace(type: .user, path: "/pods/p/ns/user")) == true)
+        #expect(spec.linux?.uidMappings == [LinuxIDMapping(containerID: 0, hostID: 65536, size: 65536)])
+        #expect(spec.linux?.gidMappings == [LinuxIDMapping(containerID: 0, hostID: 131072, size: 65536)])
+        // Without one the container stays in the host's, with no maps.
+        let plain = try makeContainerSpec(makeInput())
+        #expect(plain.linux?.namespaces?.contains { $0.type == .user } == false && plain.linux?.uidMappings == nil)
+    }
+
+    @Test func privilegedHostNamespacesAndAContainerThatDisagreesAreRefused() {
+        var privileged = Self.input { $0.linux.securityContext.privileged = true }
+        privileged.sandboxConfig.linux.securityContext.privileged = true
+        #expect(specError { try makeContainerSpec(privileged) }?.message.contains("privileged: not allowed") == true)
+        let hostNetwork = Self.input { $0.linux.securityContext.namespaceOptions.network = .node }
+        #expect(specError { try makeContainerSpec(hostNetwork) }?.message.contains("network: NODE is not allowed") == true)
+        let disagrees = Self.input { $0.linux.securityContext.namespaceOptions.usernsOptions.mode = .node }
+        #expect(specError { try makeContainerSpec(disagrees) }?.message.contains("NODE differs from the pod's (POD)") == true)
+        var missing = Self.input()
+        missing.namespaces.user = ""
+        #expect(specError { try makeContainerSpec(missing) }?.message.contains("has none") == true)
+    }
+}

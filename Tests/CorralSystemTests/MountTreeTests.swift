@@ -44,7 +44,7 @@ struct MountTreeTests {
             try FileSystem.makeDirectories(dir + "/source/sub")
             try Mounts.mount("none", on: dir + "/source/sub", type: "tmpfs", data: "size=64k")
             try FileSystem.makeDirectories(dir + "/copy")
-            try Mounts.recursiveReadOnlyCopy(of: dir + "/source", at: dir + "/copy")
+            try Mounts.copyTree(of: dir + "/source", at: dir + "/copy", readOnly: true, makePrivate: true)
             #expect(throws: SystemError.self) { try FileSystem.writeAtomically(dir + "/copy/top", Array("x".utf8)) }
             let below = #expect(throws: SystemError.self) { try FileSystem.writeAtomically(dir + "/copy/sub/below", Array("x".utf8)) }
             #expect(below?.errno == EROFS, "\(String(describing: below))")

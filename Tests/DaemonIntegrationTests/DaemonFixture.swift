@@ -55,6 +55,9 @@ final class DaemonFixture: @unchecked Sendable {
         var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         dir = String(cString: made!)
+        // Searchable by anyone, as /run and /var/lib are: a user namespace's root reaches the
+        // bundles through it.
+        chmod(dir, 0o711)
         suffix = String(dir.suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
         bridge = "crd" + String(suffix.prefix(6))
         subnet = "10.218.\(Int.random(in: 1...250)).0/24"

@@ -9,6 +9,8 @@ public struct SandboxRecord: StateFile, Equatable {
     public var networkNamespace: String
     public var ipcNamespace: String
     public var utsNamespace: String
+    /// The pod's own user namespace; empty for a pod in the host's.
+    public var userNamespace: String
     public var initPID: Int32
     /// Each network the pod joined, in order (eth0 first).
     public var networks: [Network]
@@ -33,7 +35,7 @@ public struct SandboxRecord: StateFile, Equatable {
     }
 
     public init(id: String, state: Int = 0, networkNamespace: String = "", ipcNamespace: String = "",
-                utsNamespace: String = "", initPID: Int32 = 0, networks: [Network] = [],
+                utsNamespace: String = "", userNamespace: String = "", initPID: Int32 = 0, networks: [Network] = [],
                 cniBinDirectories: [String] = [], podName: String = "", podNamespace: String = "", podUID: String = "",
                 cgroupParent: String = "") {
         self.id = id
@@ -41,6 +43,7 @@ public struct SandboxRecord: StateFile, Equatable {
         self.networkNamespace = networkNamespace
         self.ipcNamespace = ipcNamespace
         self.utsNamespace = utsNamespace
+        self.userNamespace = userNamespace
         self.initPID = initPID
         self.networks = networks
         self.cniBinDirectories = cniBinDirectories
@@ -55,7 +58,7 @@ public struct SandboxRecord: StateFile, Equatable {
     public var json: JSONObject {
         [
             "id": .string(id), "state": .integer(Int64(state)), "netns": .string(networkNamespace),
-            "ipc": .string(ipcNamespace), "uts": .string(utsNamespace), "init_pid": .integer(Int64(initPID)),
+            "ipc": .string(ipcNamespace), "uts": .string(utsNamespace), "userns": .string(userNamespace), "init_pid": .integer(Int64(initPID)),
             "cni_config": .string(networks.first?.config ?? ""), "cni_result": .string(networks.first?.result ?? ""),
             "cni_networks": .array(networks.map { network in
                 ["config": .string(network.config), "result": .string(network.result), "ifname": .string(network.interfaceName)]
@@ -78,7 +81,7 @@ public struct SandboxRecord: StateFile, Equatable {
             networks = [Network(config: json.text("cni_config"), result: json.text("cni_result"))]
         }
         self.init(id: id, state: Int(clamping: json.integer("state")), networkNamespace: json.text("netns"),
-                  ipcNamespace: json.text("ipc"), utsNamespace: json.text("uts"),
+                  ipcNamespace: json.text("ipc"), utsNamespace: json.text("uts"), userNamespace: json.text("userns"),
                   initPID: Int32(clamping: json.integer("init_pid")), networks: networks,
                   cniBinDirectories: json.text("cni_bin_dirs").split(separator: ":").map(String.init),
                   podName: json.text("pod_name"), podNamespace: json.text("pod_namespace"), podUID: json.text("pod_uid"),

@@ -82,6 +82,19 @@ extern const unsigned long long ccorral_ms_private;
 // The id of the mount `path` (not followed if a symlink) lies on; -1 where statx cannot tell.
 int ccorral_mount_id(const char *path, unsigned long long *id);
 
+// A pod in a user namespace of its own: a child cloned with CLONE_NEWUSER and `flags` (any of
+// CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS), plus CLONE_NEWPID when `init_path` is given. Its
+// uid_map and gid_map are written (`uid_map`, `gid_map`: the maps' text), its user namespace and
+// the others in `flags` bind-mounted onto the given existing files, then it becomes root of its
+// namespace, sets `hostname` and either execs the init (PID 1 of the new PID namespace; stdio
+// on /dev/null, a session of its own) or ends. *pid gets the child, which the caller's reaper
+// reaps. On failure (-1, errno) nothing of it remains but the child's exit to reap.
+int ccorral_create_user_pod(int flags, const char *uid_map, const char *gid_map, const char *hostname,
+                            const char *user_path, const char *net_path, const char *ipc_path,
+                            const char *uts_path, const char *init_path, char *const argv[],
+                            char *const envp[], pid_t *pid);
+extern const int ccorral_clone_newuser;
+
 // A pod's namespaces, two things at once, each on a throwaway thread of its own:
 // - pinned as bind mounts: unshare `flags` (any of CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS;
 //   0: none), set `hostname` in a new UTS namespace, and bind-mount

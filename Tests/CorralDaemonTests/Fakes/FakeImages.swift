@@ -34,7 +34,8 @@ final class FakeImages: ContainerImages, Sendable {
             return s.prepareFails
         }
         if fails { throw Failure() }
-        return RootfsMount(type: "overlay", source: "overlay", options: ["lowerdir=/layers/\(containerID)"])
+        return RootfsMount(type: "overlay", source: "overlay", options: ["lowerdir=/layers/\(containerID):/layers/base",
+                                                                      "upperdir=/uppers/\(containerID)", "workdir=/work/\(containerID)"])
     }
 
     func readFile(_ path: String, in image: Image) -> [UInt8]? { state.withLock { $0.files[path] } }

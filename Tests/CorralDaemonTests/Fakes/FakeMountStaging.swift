@@ -10,20 +10,27 @@ import Glibc
 final class FakeMountStaging: MountStaging, Sendable {
     struct State {
         var staged: [String: String] = [:]
+        var kinds: [String: StagedMount] = [:]
         var released: [String] = []
+        var owners: [String: (uid: UInt32, gid: UInt32)] = [:]
         var failOn: String?
     }
 
     let state = Mutex(State())
 
-    func stageRecursiveReadOnly(_ source: String, at target: String) throws(SystemError) {
+    func stage(_ source: String, at target: String, as mount: StagedMount) throws(SystemError) {
         let fails = state.withLock { s -> Bool in
             if s.failOn == source { return true }
             s.staged[target] = source
+            s.kinds[target] = mount
             return false
         }
         if fails { throw SystemError("open_tree", source, errno: EPERM) }
-        try FileSystem.makeDirectories(target, mode: 0o700)
+        try FileSystem.makeDirectories(target, mode: 0o711)
+    }
+
+    func changeOwner(of path: String, uid: UInt32, gid: UInt32) throws(SystemError) {
+        state.withLock { $0.owners[path] = (uid, gid) }
     }
 
     func release(_ directory: String) -> Bool {

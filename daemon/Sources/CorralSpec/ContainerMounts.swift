@@ -89,7 +89,7 @@ struct ContainerMounts {
             }
             options.append(mount.readonly ? "ro" : "rw")
             // The runtime-spec's name for it; corrald stages the read-only copy itself (runc
-            // before 1.2 does not know it), see RecursiveReadOnlyMounts.
+            // before 1.2 does not know it), see the daemon's StagedMounts.
             if mount.recursiveReadOnly { options.append("rro") }
             result.mounts.append(Mount(destination: mount.containerPath, type: "bind", source: source, options: options))
         }

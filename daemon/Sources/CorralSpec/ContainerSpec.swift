@@ -35,11 +35,15 @@ public func makeContainerSpec(_ input: ContainerSpecInput) throws(SpecError) -> 
     let namespaceOptions = ContainerNamespaces.options(input)
     let mounts = try ContainerMounts.make(config, podFiles: input.podFiles, hostIPC: namespaceOptions.ipc == .node)
     let devices = try ContainerDevices.make(config, privileged: context.privileged)
+    let userNamespace = try ContainerUserNamespace.make(input, options: namespaceOptions)
     let namespaces = try ContainerNamespaces.make(namespaceOptions, paths: input.namespaces,
                                                   targetPID: input.targetPIDNamespace,
                                                   privileged: context.privileged, host: input.host)
+        + (userNamespace.map { [$0.namespace] } ?? [])
     let sysctls = input.sandboxConfig.linux.sysctls
     let linux = Linux(
+        uidMappings: userNamespace?.uidMappings,
+        gidMappings: userNamespace?.gidMappings,
         sysctl: sysctls.isEmpty ? nil : sysctls,
         resources: ContainerResources.make(resources, devices: devices.rules, host: input.host),
         cgroupsPath: input.cgroupsPath.isEmpty ? nil : input.cgroupsPath,

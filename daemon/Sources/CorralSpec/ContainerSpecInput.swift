@@ -60,12 +60,15 @@ public struct PodNamespacePaths: Sendable, Equatable {
     public var ipc: String
     public var uts: String
     public var pid: String
+    /// The pod's own user namespace (hostUsers: false); its maps are the pod config's.
+    public var user: String
 
-    public init(network: String = "", ipc: String = "", uts: String = "", pid: String = "") {
+    public init(network: String = "", ipc: String = "", uts: String = "", pid: String = "", user: String = "") {
         self.network = network
         self.ipc = ipc
         self.uts = uts
         self.pid = pid
+        self.user = user
     }
 }
 

@@ -112,8 +112,8 @@ private func validateSecurityContext(_ context: Runtime_V1_LinuxContainerSecurit
         }
     }
     let namespaces = context.namespaceOptions
-    if namespaces.hasUsernsOptions && namespaces.usernsOptions.mode != .node {
-        throw .invalidArgument("\(field).namespace_options.userns_options: user namespaces are not supported")
+    if namespaces.hasUsernsOptions && namespaces.usernsOptions.mode != .node && namespaces.usernsOptions.mode != .pod {
+        throw .invalidArgument("\(field).namespace_options.userns_options.mode: \("\(namespaces.usernsOptions.mode)".uppercased()) is not supported; a container shares its pod's (POD) or the host's (NODE)")
     }
     if namespaces.pid == .target && namespaces.targetID.isEmpty {
         throw .invalidArgument("\(field).namespace_options.target_id: empty with PID namespace mode TARGET")

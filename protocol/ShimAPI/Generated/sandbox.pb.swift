@@ -130,6 +130,30 @@ public nonisolated struct Corral_Shim_V1_NamespaceOptions: Sendable {
   /// The container whose namespace TARGET refers to.
   public var targetID: String = String()
 
+  /// Set for a pod in a user namespace of its own (hostUsers: false): the maps of that user
+  /// namespace, which then owns the pod's network, IPC, UTS and PID namespaces too. Empty: the
+  /// host's user namespace.
+  public var uidMappings: [Corral_Shim_V1_IDMapping] = []
+
+  public var gidMappings: [Corral_Shim_V1_IDMapping] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One line of a uid_map or gid_map.
+public nonisolated struct Corral_Shim_V1_IDMapping: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var containerID: UInt32 = 0
+
+  public var hostID: UInt32 = 0
+
+  public var length: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -445,6 +469,9 @@ public nonisolated struct Corral_Shim_V1_NamespacePaths: Sendable {
 
   public var pid: String = String()
 
+  /// The pod's own user namespace, when it has one.
+  public var user: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -703,7 +730,7 @@ nonisolated extension Corral_Shim_V1_PortProtocol: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Corral_Shim_V1_NamespaceOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NamespaceOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}network\0\u{1}pid\0\u{1}ipc\0\u{3}target_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}network\0\u{1}pid\0\u{1}ipc\0\u{3}target_id\0\u{3}uid_mappings\0\u{3}gid_mappings\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -715,6 +742,8 @@ nonisolated extension Corral_Shim_V1_NamespaceOptions: SwiftProtobuf.Message, Sw
       case 2: try { try decoder.decodeSingularEnumField(value: &self.pid) }()
       case 3: try { try decoder.decodeSingularEnumField(value: &self.ipc) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.targetID) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.uidMappings) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.gidMappings) }()
       default: break
       }
     }
@@ -733,6 +762,12 @@ nonisolated extension Corral_Shim_V1_NamespaceOptions: SwiftProtobuf.Message, Sw
     if !self.targetID.isEmpty {
       try visitor.visitSingularStringField(value: self.targetID, fieldNumber: 4)
     }
+    if !self.uidMappings.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.uidMappings, fieldNumber: 5)
+    }
+    if !self.gidMappings.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.gidMappings, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -741,6 +776,48 @@ nonisolated extension Corral_Shim_V1_NamespaceOptions: SwiftProtobuf.Message, Sw
     if lhs.pid != rhs.pid {return false}
     if lhs.ipc != rhs.ipc {return false}
     if lhs.targetID != rhs.targetID {return false}
+    if lhs.uidMappings != rhs.uidMappings {return false}
+    if lhs.gidMappings != rhs.gidMappings {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Corral_Shim_V1_IDMapping: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".IDMapping"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}container_id\0\u{3}host_id\0\u{1}length\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.containerID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.hostID) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.length) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.containerID != 0 {
+      try visitor.visitSingularUInt32Field(value: self.containerID, fieldNumber: 1)
+    }
+    if self.hostID != 0 {
+      try visitor.visitSingularUInt32Field(value: self.hostID, fieldNumber: 2)
+    }
+    if self.length != 0 {
+      try visitor.visitSingularUInt32Field(value: self.length, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Corral_Shim_V1_IDMapping, rhs: Corral_Shim_V1_IDMapping) -> Bool {
+    if lhs.containerID != rhs.containerID {return false}
+    if lhs.hostID != rhs.hostID {return false}
+    if lhs.length != rhs.length {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1249,7 +1326,7 @@ nonisolated extension Corral_Shim_V1_StartSandboxResponse: SwiftProtobuf.Message
 
 nonisolated extension Corral_Shim_V1_NamespacePaths: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NamespacePaths"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}network\0\u{1}ipc\0\u{1}uts\0\u{1}pid\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}network\0\u{1}ipc\0\u{1}uts\0\u{1}pid\0\u{1}user\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1261,6 +1338,7 @@ nonisolated extension Corral_Shim_V1_NamespacePaths: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularStringField(value: &self.ipc) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.uts) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.pid) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.user) }()
       default: break
       }
     }
@@ -1279,6 +1357,9 @@ nonisolated extension Corral_Shim_V1_NamespacePaths: SwiftProtobuf.Message, Swif
     if !self.pid.isEmpty {
       try visitor.visitSingularStringField(value: self.pid, fieldNumber: 4)
     }
+    if !self.user.isEmpty {
+      try visitor.visitSingularStringField(value: self.user, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1287,6 +1368,7 @@ nonisolated extension Corral_Shim_V1_NamespacePaths: SwiftProtobuf.Message, Swif
     if lhs.ipc != rhs.ipc {return false}
     if lhs.uts != rhs.uts {return false}
     if lhs.pid != rhs.pid {return false}
+    if lhs.user != rhs.user {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

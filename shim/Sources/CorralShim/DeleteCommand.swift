@@ -20,7 +20,8 @@ enum DeleteCommand {
         await deleteTasks(paths)
         if let sandbox = SandboxRecord.read(from: paths.sandbox) {
             await deleteNetwork(sandbox, id: options.id)
-            for path in [sandbox.networkNamespace, sandbox.ipcNamespace, sandbox.utsNamespace] where !path.isEmpty {
+            for path in [sandbox.networkNamespace, sandbox.ipcNamespace, sandbox.utsNamespace, sandbox.userNamespace]
+            where !path.isEmpty {
                 Namespaces.release(path)
             }
             if sandbox.initPID > 1, comm(sandbox.initPID) == "corral-init" { kill(sandbox.initPID, SIGKILL) }

@@ -25,12 +25,13 @@ extension CRIService {
 
         let bundle = settings.containersDir + "/" + id
         do throws(CRIError) {
-            let rootfs: RootfsMount
+            var rootfs: RootfsMount
             do { rootfs = try containerImages.prepareRootfs(containerID: id, image: image) } catch {
                 throw CRIError.internalError("preparing the rootfs of container \(id): \(error)")
             }
             var spec = try await makeSpec(id: id, config: config, sandbox: sandbox, image: image)
-            try RecursiveReadOnlyMounts.stage(&spec, bundle: bundle, staging: mountStaging)
+            try StagedMounts.stage(&spec, rootfs: &rootfs, bundle: bundle, userNamespace: Self.userNamespace(of: sandbox),
+                                   staging: mountStaging)
             try writeBundle(bundle, spec: spec)
             var entry = ContainerEntry(
                 id: id, sandboxID: sandbox.id, config: config, nameKey: nameKey,
@@ -54,6 +55,14 @@ extension CRIService {
         return .with { $0.containerID = id }
     }
 
+    /// The pod's own user namespace, where it has one.
+    static func userNamespace(of sandbox: SandboxEntry) -> StagedMounts.UserNamespace? {
+        guard !sandbox.namespaces.user.isEmpty, let mappings = UserNamespaceOptions.mappings(sandbox.namespaceOptions)
+        else { return nil }
+        return StagedMounts.UserNamespace(path: sandbox.namespaces.user, rootUID: mappings.uids[0].hostID,
+                                          rootGID: mappings.gids[0].hostID)
+    }
+
     private func makeSpec(id: String, config: Runtime_V1_ContainerConfig, sandbox: SandboxEntry,
                           image: Image) async throws(CRIError) -> Spec {
         // The user's name and groups come from the image's own files, read before the spec is made.
@@ -75,7 +84,8 @@ extension CRIService {
             containerID: id, sandboxID: sandbox.id, config: config, sandboxConfig: sandbox.config,
             image: image.config, imageName: image.repoTags.first ?? config.image.image,
             namespaces: PodNamespacePaths(network: sandbox.namespaces.network, ipc: sandbox.namespaces.ipc,
-                                          uts: sandbox.namespaces.uts, pid: sandbox.namespaces.pid),
+                                          uts: sandbox.namespaces.uts, pid: sandbox.namespaces.pid,
+                                          user: sandbox.namespaces.user),
             targetPIDNamespace: targetPID,
             podFiles: podFiles.mounts(pod: sandbox.id),
             cgroupsPath: cgroupsPath(for: id, parent: sandbox.config.linux.cgroupParent),

@@ -37,7 +37,7 @@ extension CRIService {
     /// Detaches what corrald staged for the bundle's runtime to bind. A mount that will not go
     /// stays (removeTree does not descend into it) and is logged for the operator.
     func releaseStaged(bundle: String) {
-        let directory = RecursiveReadOnlyMounts.directory(bundle: bundle)
+        let directory = StagedMounts.directory(bundle: bundle)
         if !mountStaging.release(directory) {
             logger.warning("a staged mount under the bundle stays mounted", metadata: ["directory": "\(directory)"])
         }

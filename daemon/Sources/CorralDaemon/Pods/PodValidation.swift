@@ -34,6 +34,7 @@ enum PodValidation {
         if options.pid == .target {
             throw .invalidArgument("config.linux.security_context.namespace_options.pid: TARGET is for containers, not pods")
         }
+        try UserNamespaceOptions.validate(options, field: "config.linux.security_context.namespace_options")
         do {
             try Sysctls.validate(config.linux.sysctls, hostNetwork: options.network == .node,
                                  hostIPC: options.ipc == .node, field: "config.linux.sysctls")

@@ -19,7 +19,7 @@ extension CRIService {
                                  createdAt: Self.now)
         let hostname = config.hostname.isEmpty || entry.hostNetwork ? ProcessInfo.processInfo.hostName : config.hostname
         var shimStarted = false
-        do {
+        do throws(CRIError) {
             try podFiles.create(pod: id, config: config, hostname: hostname)
             // Recorded before the shim starts, so that a daemon killed now finds it and cleans up.
             entry.shimStateDir = shims.stateDir(of: id)
@@ -40,6 +40,10 @@ extension CRIService {
                 : try await handle.call(SandboxMethods.startSandbox, .with { $0.sandboxID = id }, timeout: startLimit)
             entry.ips = started.ips.map(\.ip)
             entry.namespaces = started.namespaces
+            // A shim that does not know user namespaces would have made a pod without one.
+            if UserNamespaceOptions.mappings(entry.namespaceOptions) != nil && started.namespaces.user.isEmpty {
+                throw .failedPrecondition("the shim of pod sandbox \(id) made no user namespace for it")
+            }
             entry.state = .sandboxReady
             if !entry.hostNetwork { try podFiles.recordAddresses(pod: id, hostname: hostname, ips: entry.ips) }
             try await registry.put(entry)
@@ -67,6 +71,10 @@ extension CRIService {
                 $0.network = Self.shimMode(options.network)
                 $0.pid = Self.shimMode(options.pid)
                 $0.ipc = Self.shimMode(options.ipc)
+                if let mappings = UserNamespaceOptions.mappings(options) {
+                    $0.uidMappings = mappings.uids.map(UserNamespaceOptions.shimMapping)
+                    $0.gidMappings = mappings.gids.map(UserNamespaceOptions.shimMapping)
+                }
             }
             $0.network = .with {
                 $0.cniConfDir = settings.cniConfDir

@@ -52,8 +52,11 @@ extension CRIService {
     /// ask for when a pod names no runtime class.
     func runtimeHandlers() -> [Runtime_V1_RuntimeHandler] {
         let features = Runtime_V1_RuntimeHandlerFeatures.with {
-            // Staged by corrald for every runtime (RecursiveReadOnlyMounts).
+            // Staged by corrald for every runtime (StagedMounts).
             $0.recursiveReadOnlyMounts = true
+            // The pod's user namespace is the shim's, its ID-mapped layers and binds corrald's
+            // (StagedMounts): neither depends on the runtime.
+            $0.userNamespaces = true
         }
         let names = [""] + settings.runtimes.map(\.name)
         return names.map { name in .with { $0.name = name; $0.features = features } }

@@ -40,7 +40,7 @@ struct SQLiteStateStore: StateStore {
             config: try s.config.serializedData(), shimAddress: s.shimAddress, shimStateDir: s.shimStateDir,
             shimPID: s.shimPID, ips: s.ips,
             namespacePaths: ["network": s.namespaces.network, "ipc": s.namespaces.ipc,
-                             "uts": s.namespaces.uts, "pid": s.namespaces.pid],
+                             "uts": s.namespaces.uts, "pid": s.namespaces.pid, "user": s.namespaces.user],
             labels: s.config.labels, annotations: s.config.annotations,
             extra: ["stopped": s.stopped ? "true" : "false"])
     }
@@ -55,6 +55,7 @@ struct SQLiteStateStore: StateStore {
             $0.ipc = r.namespacePaths["ipc"] ?? ""
             $0.uts = r.namespacePaths["uts"] ?? ""
             $0.pid = r.namespacePaths["pid"] ?? ""
+            $0.user = r.namespacePaths["user"] ?? ""
         }
         entry.shimAddress = r.shimAddress
         entry.shimStateDir = r.shimStateDir

@@ -6,8 +6,10 @@ import Glibc
 #endif
 
 /// The namespaces a pod's containers share, held by the shim rather than by a pause process:
-/// net, ipc and uts pinned as bind mounts under the state dir, pid held by a tiny init.
+/// net, ipc and uts pinned as bind mounts under the state dir, pid held by a tiny init; for a
+/// pod with a user namespace of its own, that one pinned too, owning all the others.
 struct PodNamespaces: Sendable, Equatable {
+    var user: String?
     var network: String?
     var ipc: String?
     var uts: String?
@@ -21,13 +23,14 @@ struct PodNamespaces: Sendable, Equatable {
         paths.ipc = ipc ?? ""
         paths.uts = uts ?? ""
         paths.pid = pidPath ?? ""
+        paths.user = user ?? ""
         return paths
     }
 
     /// For the log. Spelled out: interpolating the struct itself would go through reflection,
     /// whose first use in a fresh shim costs most of a millisecond of type-metadata lookups.
     var summary: String {
-        let held = [("net", network), ("ipc", ipc), ("uts", uts)].compactMap { name, path in path.map { "\(name) \($0)" } }
+        let held = [("user", user), ("net", network), ("ipc", ipc), ("uts", uts)].compactMap { name, path in path.map { "\(name) \($0)" } }
         let pid = initPID.map { ["pid held by init \($0)"] } ?? []
         let all = held + pid
         return all.isEmpty ? "none of its own" : all.joined(separator: ", ")
@@ -50,15 +53,30 @@ struct PodNamespaces: Sendable, Equatable {
             kinds.insert(.ipc)
             result.ipc = directory + "/ipc"
         }
-        result.initPID = try Namespaces.createPinned(
-            kinds, hostname: hostname, network: result.network, ipc: result.ipc, uts: result.uts,
-            spawningInit: options.pid == .pod ? (executable, [executable, "init"]) : nil)
+        let initCommand = options.pid == .pod ? (executable, [executable, "init"]) : nil
+        if options.uidMappings.isEmpty {
+            result.initPID = try Namespaces.createPinned(
+                kinds, hostname: hostname, network: result.network, ipc: result.ipc, uts: result.uts,
+                spawningInit: initCommand)
+        } else {
+            result.user = directory + "/user"
+            let child = try Namespaces.createPinnedInUserNamespace(
+                kinds, uidMap: mapText(options.uidMappings), gidMap: mapText(options.gidMappings), hostname: hostname,
+                user: directory + "/user", network: result.network, ipc: result.ipc, uts: result.uts,
+                spawningInit: initCommand)
+            if initCommand != nil { result.initPID = child }
+        }
         return result
+    }
+
+    /// The text a uid_map or gid_map takes: one "inside outside length" line per mapping.
+    static func mapText(_ mappings: [Corral_Shim_V1_IDMapping]) -> String {
+        mappings.map { "\($0.containerID) \($0.hostID) \($0.length)\n" }.joined()
     }
 
     /// Unpins every namespace and stops the init; safe to repeat.
     func release() {
-        for case let path? in [network, ipc, uts] { Namespaces.release(path) }
+        for case let path? in [network, ipc, uts, user] { Namespaces.release(path) }
         if let initPID, initPID > 1 { kill(initPID, SIGKILL) }
     }
 }

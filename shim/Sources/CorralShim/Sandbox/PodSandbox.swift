@@ -44,8 +44,15 @@ actor PodSandbox {
         guard state == .unknown else {
             throw RPCError(.alreadyExists, "sandbox \(shim.options.id) was already created")
         }
-        if request.namespaceOptions.pid == .target || request.namespaceOptions.network == .target {
+        let options = request.namespaceOptions
+        if options.pid == .target || options.network == .target {
             throw RPCError(.invalidArgument, "namespace_options: TARGET applies to containers, not to the pod")
+        }
+        if options.uidMappings.isEmpty != options.gidMappings.isEmpty {
+            throw RPCError(.invalidArgument, "namespace_options: a user namespace needs both uid and gid mappings")
+        }
+        if !options.uidMappings.isEmpty && (options.network == .node || options.ipc == .node || options.pid == .node) {
+            throw RPCError(.invalidArgument, "namespace_options: a pod in a user namespace of its own cannot share the host's network, IPC or PID namespace")
         }
         do {
             namespaces = try PodNamespaces.create(in: shim.paths.namespaces, options: request.namespaceOptions,
@@ -243,7 +250,8 @@ actor PodSandbox {
     private func persist() {
         let record = SandboxRecord(
             id: shim.options.id, state: state.rawValue, networkNamespace: namespaces.network ?? "",
-            ipcNamespace: namespaces.ipc ?? "", utsNamespace: namespaces.uts ?? "", initPID: namespaces.initPID ?? 0,
+            ipcNamespace: namespaces.ipc ?? "", utsNamespace: namespaces.uts ?? "", userNamespace: namespaces.user ?? "",
+            initPID: namespaces.initPID ?? 0,
             networks: networks.enumerated().map { index, list in
                 SandboxRecord.Network(config: list.json.serialized(),
                                       result: index < networkResults.count ? networkResults[index].raw.serialized() : "",
