@@ -128,7 +128,7 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     func getContainerEvents(request: Runtime_V1_GetEventsRequest, response: RPCWriter<Runtime_V1_ContainerEventResponse>,
                             context: ServerContext) async throws {
         try await instrumentation.run("GetContainerEvents", fromMemory: true) {
-            throw CRIError.unimplemented("GetContainerEvents (evented PLEG) is not supported; kubelet falls back to polling")
+            try await service.streamContainerEvents { try await response.write($0) }
         }
     }
 
