@@ -134,11 +134,11 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
 
     func listMetricDescriptors(request: Runtime_V1_ListMetricDescriptorsRequest,
                                context: ServerContext) async throws -> Runtime_V1_ListMetricDescriptorsResponse {
-        try await instrumentation.run("ListMetricDescriptors", fromMemory: true) { Runtime_V1_ListMetricDescriptorsResponse() }
+        try await instrumentation.run("ListMetricDescriptors", fromMemory: true) { service.listMetricDescriptors(request) }
     }
 
     func listPodSandboxMetrics(request: Runtime_V1_ListPodSandboxMetricsRequest,
                                context: ServerContext) async throws -> Runtime_V1_ListPodSandboxMetricsResponse {
-        try await instrumentation.run("ListPodSandboxMetrics", fromMemory: true) { Runtime_V1_ListPodSandboxMetricsResponse() }
+        try await instrumentation.run("ListPodSandboxMetrics") { await service.listPodSandboxMetrics(request) }
     }
 }
