@@ -206,6 +206,8 @@ let package = Package(
                     path: "Tests/CorralImagesTests"),
         // What several test targets share: temporary directories.
         .target(name: "TestSupport", dependencies: ["CorralSystem"], path: "Tests/TestSupport"),
+        // What the daemon's unit and integration tests share of the CRI: container events as lines.
+        .target(name: "CRITestSupport", dependencies: ["CRIAPI"], path: "Tests/CRITestSupport"),
         // SPDY/3.1 and WebSocket clients written apart from the server, for the tests that stream.
         .target(name: "StreamingTestSupport",
                 dependencies: ["CorralStreaming", "CZlib",
@@ -220,7 +222,7 @@ let package = Package(
                     path: "Tests/CorralStreamingTests"),
         .testTarget(name: "DaemonIntegrationTests",
                     dependencies: ["CRIAPI", "CRIGRPC", "AdminAPI", "CorralSystem", "CorralRegistry", "CorralImages", "StreamingTestSupport",
-                                   "ShimAPI", "ShimContract", "TTRPC",
+                                   "CRITestSupport", "ShimAPI", "ShimContract", "TTRPC",
                                    .product(name: "Crypto", package: "swift-crypto"),
                                    .product(name: "Logging", package: "swift-log"),
                                    .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -232,7 +234,7 @@ let package = Package(
                     path: "Tests/ShimIntegrationTests"),
         .testTarget(name: "CorralDaemonTests",
                     dependencies: ["CorralDaemon", "CorralImages", "CorralRegistry", "CorralSpec", "CorralSystem", "CRIAPI", "OCISpec", "ShimAPI",
-                                   "TTRPC", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                                   "TTRPC", "TestSupport", "CRITestSupport", .product(name: "Logging", package: "swift-log"),
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     path: "Tests/CorralDaemonTests"),
         .testTarget(name: "ShimContractTests", dependencies: ["ShimContract", "CorralJSON", "CorralSystem", "TestSupport"],

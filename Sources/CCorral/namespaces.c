@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 // Namespaces: entering, creating and pinning them on throwaway threads, the pod's PID-namespace
-// init, and connecting to a port inside a pod's network namespace.
+// init, and connecting to a port or reading a file inside a pod's network namespace.
 #include "ccorral.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -208,15 +208,18 @@ struct netns_connect_request {
     int error;
 };
 
+// Moves the calling (throwaway) thread into the network namespace at `path`: 0, or the errno.
+static int enter_netns(const char *path) {
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) return errno;
+    int rc = setns(ns, CLONE_NEWNET) < 0 ? errno : 0;
+    close(ns);
+    return rc;
+}
+
 static void *netns_connect_thread(void *argument) {
     struct netns_connect_request *request = argument;
-    int ns = open(request->netns_path, O_RDONLY | O_CLOEXEC);
-    if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
-        request->error = errno;
-        if (ns >= 0) close(ns);
-        return NULL;
-    }
-    close(ns);
+    if ((request->error = enter_netns(request->netns_path)) != 0) return NULL;
     // localhost as the pod sees it: IPv4 first, then IPv6, as kubelet's port-forward does.
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)request->port)};
@@ -244,4 +247,45 @@ int ccorral_connect_in_netns(const char *netns_path, int port) {
     // The socket keeps the namespace it was made in; the thread that entered it just ends.
     if (run_on_throwaway_thread(netns_connect_thread, &request, &request.error) < 0) return -1;
     return request.fd;
+}
+
+struct netns_read_request {
+    const char *netns_path;
+    const char *path;
+    char *buffer;
+    size_t capacity;
+    ssize_t length;
+    int error;
+};
+
+static void *netns_read_thread(void *argument) {
+    struct netns_read_request *request = argument;
+    if ((request->error = enter_netns(request->netns_path)) != 0) return NULL;
+    int fd = open(request->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        request->error = errno;
+        return NULL;
+    }
+    // procfs hands out a page or so per read: read until the end or the buffer is full.
+    size_t length = 0;
+    while (length < request->capacity) {
+        ssize_t got = read(fd, request->buffer + length, request->capacity - length);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            request->error = errno;
+            close(fd);
+            return NULL;
+        }
+        if (got == 0) break;
+        length += (size_t)got;
+    }
+    close(fd);
+    request->length = (ssize_t)length;
+    return NULL;
+}
+
+ssize_t ccorral_read_in_netns(const char *netns_path, const char *path, void *buffer, size_t capacity) {
+    struct netns_read_request request = {netns_path, path, buffer, capacity, -1, 0};
+    if (run_on_throwaway_thread(netns_read_thread, &request, &request.error) < 0) return -1;
+    return request.length;
 }

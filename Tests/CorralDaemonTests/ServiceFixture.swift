@@ -61,6 +61,13 @@ struct ServiceFixture {
         try await service.runPodSandbox(.with { $0.config = podConfig(name) }).podSandboxID
     }
 
+    /// Creates the container in `pod` and starts it.
+    func runContainer(in pod: String, _ config: Runtime_V1_ContainerConfig) async throws -> String {
+        let id = try await service.createContainer(.with { $0.podSandboxID = pod; $0.config = config }).containerID
+        _ = try await service.startContainer(.with { $0.containerID = id })
+        return id
+    }
+
     func containerConfig(_ name: String) -> Runtime_V1_ContainerConfig {
         .with {
             $0.metadata = .with { $0.name = name }

@@ -70,6 +70,11 @@ ssize_t ccorral_lgetxattr(const char *path, const char *name, void *value, size_
 // thread); the connected socket, or -1 with errno.
 int ccorral_connect_in_netns(const char *netns_path, int port);
 
+// Reads up to `capacity` bytes of the file at `path` from a throwaway thread inside the network
+// namespace at netns_path (for /proc/thread-self/net/..., which shows the reader's namespace);
+// the bytes read, or -1 with errno.
+ssize_t ccorral_read_in_netns(const char *netns_path, const char *path, void *buffer, size_t capacity);
+
 int ccorral_unmount_detach(const char *path);
 int ccorral_bind_mount(const char *source, const char *target, int readonly);
 int ccorral_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data);

@@ -69,7 +69,7 @@ struct Daemon {
 
         let socketName = inherited.map { "fd \($0) (socket activation)" } ?? config.socket
         let (config, logger) = (self.config, self.logger)
-        let serving = CRIServing(cri: cri, server: server, logger: logger) {
+        let serving = CRIServing(cri: cri, server: server, events: registry.events, logger: logger) {
             // READY only once the socket serves and the shims are back.
             Systemd.notify("READY=1\nSTATUS=serving the CRI; \(pods) pods recovered")
             logger.info("serving the CRI", metadata: ["socket": "\(socketName)", "root": "\(config.root)",

@@ -56,6 +56,8 @@ extension CRIService {
                 $0.processCount.value = metrics.pids.current
             }
         }
+        let interfaces = await interfaceCounters(of: sandbox)
+        if !interfaces.isEmpty { result.linux.network = Self.networkUsage(interfaces, at: Self.now) }
         var containers: [Runtime_V1_ContainerStats] = []
         for container in await registry.containers(inSandbox: sandbox.id) where container.state == .containerRunning {
             // A container that went away meanwhile has no stats: the pod lists the rest.

@@ -128,17 +128,17 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     func getContainerEvents(request: Runtime_V1_GetEventsRequest, response: RPCWriter<Runtime_V1_ContainerEventResponse>,
                             context: ServerContext) async throws {
         try await instrumentation.run("GetContainerEvents", fromMemory: true) {
-            throw CRIError.unimplemented("GetContainerEvents (evented PLEG) is not supported; kubelet falls back to polling")
+            try await service.streamContainerEvents { try await response.write($0) }
         }
     }
 
     func listMetricDescriptors(request: Runtime_V1_ListMetricDescriptorsRequest,
                                context: ServerContext) async throws -> Runtime_V1_ListMetricDescriptorsResponse {
-        try await instrumentation.run("ListMetricDescriptors", fromMemory: true) { Runtime_V1_ListMetricDescriptorsResponse() }
+        try await instrumentation.run("ListMetricDescriptors", fromMemory: true) { service.listMetricDescriptors(request) }
     }
 
     func listPodSandboxMetrics(request: Runtime_V1_ListPodSandboxMetricsRequest,
                                context: ServerContext) async throws -> Runtime_V1_ListPodSandboxMetricsResponse {
-        try await instrumentation.run("ListPodSandboxMetrics", fromMemory: true) { Runtime_V1_ListPodSandboxMetricsResponse() }
+        try await instrumentation.run("ListPodSandboxMetrics") { await service.listPodSandboxMetrics(request) }
     }
 }

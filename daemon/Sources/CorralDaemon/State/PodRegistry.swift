@@ -1,9 +1,14 @@
 import CRIAPI
 import CorralStore
+import Logging
 
 /// The daemon's view of every pod and container: names reserved, ids resolved (a unique
 /// prefix is enough, as with containerd), each change written through to the store before
 /// it becomes visible. An actor, so that listing never waits on a shim: no call in here awaits.
+///
+/// Each change of state is announced to `events` here, where it is recorded, rather than by
+/// the calls that cause it: no path that moves a state (a CRI call, a shim's exit event,
+/// recovery, a lost shim) can forget to, and an event's statuses are those of that instant.
 actor PodRegistry {
     private var sandboxes: [String: SandboxEntry] = [:]
     private var containers: [String: ContainerEntry] = [:] {
@@ -18,9 +23,12 @@ actor PodRegistry {
     /// Reserved name key → the id holding it.
     private var names: [String: String] = [:]
     private let store: any StateStore
+    /// What GetContainerEvents subscribers hear.
+    nonisolated let events: ContainerEventBroadcaster
 
-    init(store: any StateStore) {
+    init(store: any StateStore, events: ContainerEventBroadcaster = ContainerEventBroadcaster(logger: Logger(label: "cri"))) {
         self.store = store
+        self.events = events
     }
 
     /// Loads what the store holds; called once before the server answers.
@@ -107,14 +115,22 @@ actor PodRegistry {
 
     func put(_ sandbox: SandboxEntry) throws(CRIError) {
         do { try store.save(sandbox) } catch { throw .internalError("saving pod sandbox \(sandbox.id): \(error)") }
+        let before = sandboxes[sandbox.id]?.state
         sandboxes[sandbox.id] = sandbox
         sandboxIDs.add(sandbox.id)
+        if let change = LifecycleTransition.of(sandbox: before, to: sandbox.state) {
+            announce(change, id: sandbox.id, pod: sandbox.id)
+        }
     }
 
     func put(_ container: ContainerEntry) throws(CRIError) {
         do { try store.save(container) } catch { throw .internalError("saving container \(container.id): \(error)") }
+        let before = containers[container.id]?.state
         containers[container.id] = container
         containerIDs.add(container.id)
+        if let change = LifecycleTransition.of(container: before, to: container.state) {
+            announce(change, id: container.id, pod: container.sandboxID)
+        }
     }
 
     /// Applies `change` to the container if it is still there; returns the result.
@@ -134,20 +150,32 @@ actor PodRegistry {
         return entry
     }
 
+    /// Removes the pod and what containers it still holds; each container's deletion is
+    /// announced before the pod's, while the pod's status can still go with it.
     func remove(sandbox id: String) throws(CRIError) {
         do { try store.removeSandbox(id: id) } catch { throw .internalError("removing pod sandbox \(id): \(error)") }
-        if let entry = sandboxes.removeValue(forKey: id) { release(entry.nameKey, for: id) }
-        sandboxIDs.remove(id)
         for (cid, container) in containers where container.sandboxID == id {
             containers[cid] = nil
             containerIDs.remove(cid)
             release(container.nameKey, for: cid)
+            announce(.containerDeletedEvent, id: cid, pod: id)
         }
+        sandboxIDs.remove(id)
+        guard let entry = sandboxes.removeValue(forKey: id) else { return }
+        release(entry.nameKey, for: id)
+        events.publish(.init(.containerDeletedEvent, id: id, sandbox: entry, containers: []))
     }
 
     func remove(container id: String) throws(CRIError) {
         do { try store.removeContainer(id: id) } catch { throw .internalError("removing container \(id): \(error)") }
-        if let entry = containers.removeValue(forKey: id) { release(entry.nameKey, for: id) }
         containerIDs.remove(id)
+        guard let entry = containers.removeValue(forKey: id) else { return }
+        release(entry.nameKey, for: id)
+        announce(.containerDeletedEvent, id: id, pod: entry.sandboxID)
+    }
+
+    /// Publishes a change of `id` (a container, or the pod itself) with the pod as it is now.
+    private func announce(_ type: Runtime_V1_ContainerEventType, id: String, pod: String) {
+        events.publish(.init(type, id: id, sandbox: sandboxes[pod], containers: containers(inSandbox: pod)))
     }
 }
