@@ -31,6 +31,7 @@ extension CRIService {
             throw .notFound("pod sandbox \(container.sandboxID) of container \(container.id) not found")
         }
         let handle = try await shim(of: sandbox)
+        let configDump = try Self.configDump(of: container, runtime: sandbox.runtimeHandler.isEmpty ? settings.defaultRuntime : sandbox.runtimeHandler)
         let limit = request.timeout > 0 ? Duration.seconds(request.timeout) : Self.checkpointTimeout
         do {
             _ = try await handle.call(TaskMethods.checkpoint, .with {
@@ -38,7 +39,7 @@ extension CRIService {
                 $0.location = location
                 $0.upperDir = container.upperDir ?? ""
                 $0.criuPath = settings.criuPath
-                $0.configDump = Self.configDump(of: container, runtime: sandbox.runtimeHandler.isEmpty ? settings.defaultRuntime : sandbox.runtimeHandler)
+                $0.configDump = configDump
             }, timeout: limit)
         } catch where error.code == .deadlineExceeded {
             throw CRIError(.deadlineExceeded, "the checkpoint of container \(container.id) did not finish within \(limit)")
@@ -53,7 +54,7 @@ extension CRIService {
 
     /// `config.dump`, with the fields (and JSON names) of checkpointctl's ContainerConfig, which
     /// containerd and CRI-O both write: Go's times are RFC 3339 with nanoseconds.
-    static func configDump(of container: ContainerEntry, runtime: String) -> Data {
+    static func configDump(of container: ContainerEntry, runtime: String) throws(CRIError) -> Data {
         let fields: [String: Any] = [
             "id": container.id,
             "name": container.nameKey,
@@ -64,6 +65,10 @@ extension CRIService {
             "createdTime": RFC3339.format(wallNanos: UInt64(max(0, container.createdAt))),
             "checkpointedTime": RFC3339.now,
         ]
-        return Data(VerboseJSON.encode(fields).utf8)
+        do {
+            return try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+        } catch {
+            throw .internalError("encoding config.dump of container \(container.id): \(error)")
+        }
     }
 }

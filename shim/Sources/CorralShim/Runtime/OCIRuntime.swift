@@ -65,9 +65,11 @@ struct OCIRuntime: Sendable {
     /// `checkpoint --leave-running`: CRIU dumps the container's processes into `imagePath` and
     /// leaves them as they were, its log and stats in `workPath`. `--file-locks` as CRI-O passes
     /// it; the pod's network namespace, joined by path, runc declares external to CRIU itself.
-    /// `criu` is passed as runc's `--criu`, which only runc has; another runtime finds criu on PATH.
+    /// `criu` is passed as runc's `--criu`, which only runc has (a wrapper named after it too);
+    /// another runtime finds criu on PATH.
     func checkpoint(id: String, imagePath: String, workPath: String, criu: String) async throws(Failure) {
-        let criuArguments = binary.hasSuffix("runc") ? ["--criu", criu] : []
+        let name = binary.split(separator: "/").last ?? ""
+        let criuArguments = name.contains("runc") ? ["--criu", criu] : []
         try await runCaptured(["checkpoint", "--leave-running", "--file-locks", "--image-path", imagePath,
                                "--work-path", workPath, id], globals: criuArguments)
     }

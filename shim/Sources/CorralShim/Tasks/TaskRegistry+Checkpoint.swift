@@ -21,7 +21,7 @@ extension TaskRegistry {
         }
         checkpointing.insert(record.id)
         defer { checkpointing.remove(record.id) }
-        let criu = try await CRIU.usable(request.criuPath, waiter: shim.reaper.childWaiter)
+        let criu = try await CRIU.usable(request.criuPath, checkpointing: record.id, waiter: shim.reaper.childWaiter)
 
         let scratch = taskDir(record.key) + "/checkpoint"
         FileSystem.removeTree(scratch)
