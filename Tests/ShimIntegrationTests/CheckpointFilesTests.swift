@@ -43,9 +43,7 @@ struct CheckpointFilesTests {
         let excluded = try RootfsDiff.mountDestinations(ofBundle: dir + "/bundle")
         #expect(excluded == ["/etc/hosts", "/dev"])
         var diff = RootfsDiff(upper: upper, excluded: excluded)
-        let output = try FileDescriptor.open(dir + "/rootfs-diff.tar", O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        try diff.write(to: output)
-        output.close()
+        try diff.write(toFile: dir + "/rootfs-diff.tar")
 
         let names = try await Self.tar(["-tf", dir + "/rootfs-diff.tar"]).split(separator: "\n").map(String.init)
         #expect(names == ["etc/", "etc/new/", "etc/new/link", "run/", "tmp/", "tmp/count"])

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CorralJSON
 import CorralSystem
 import CorralTar
@@ -26,6 +29,13 @@ struct RootfsDiff {
     static func mountDestinations(ofBundle bundle: String) throws -> Set<String> {
         let spec = try JSONValue(parsing: try FileSystem.readFile(bundle + "/config.json", limit: 16 << 20))
         return Set((spec["mounts"]?.array ?? []).compactMap { $0["destination"]?.string }.map(normalized))
+    }
+
+    /// Writes the tar as a new file, mode 0600 like the archive it goes into.
+    mutating func write(toFile path: String) throws(SystemError) {
+        let output = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600)
+        defer { output.close() }
+        try write(to: output)
     }
 
     /// Writes the tar to `output`; `deleted` then holds the removed paths.

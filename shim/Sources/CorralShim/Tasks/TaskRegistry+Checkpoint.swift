@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CorralSystem
 import ShimAPI
 import TTRPC
@@ -11,6 +8,11 @@ extension TaskRegistry {
     func checkpoint(_ request: Corral_Shim_V1_CheckpointTaskRequest) async throws(RPCError) -> Corral_Shim_V1_CheckpointTaskResponse {
         guard request.location.hasPrefix("/") else {
             throw RPCError(.invalidArgument, "location \"\(request.location)\" of the checkpoint of \(request.id) is not an absolute path")
+        }
+        let directory = FileSystem.parent(of: request.location)
+        // A directory that cannot even be looked at is no place to write the archive either.
+        guard (try? FileSystem.status(directory))?.kind == .directory else {
+            throw RPCError(.invalidArgument, "location \"\(request.location)\" of the checkpoint of \(request.id): \(directory) is not a directory")
         }
         let record = try record(request.id)
         guard record.status == .running else {
@@ -55,8 +57,7 @@ extension TaskRegistry {
             }
             try CheckpointArchive.commit(temporary, to: location)
         } catch let error as SystemError {
-            throw RPCError(error.errno == ENOENT || error.errno == ENOTDIR ? .invalidArgument : .internal,
-                           "writing the checkpoint of \(record.id) to \(location): \(error)")
+            throw RPCError(.internal, "writing the checkpoint of \(record.id) to \(location): \(error)")
         } catch {
             throw RPCError(from: error, doing: "writing the checkpoint of \(record.id)")
         }
@@ -100,10 +101,8 @@ extension TaskRegistry {
         let excluded = try RootfsDiff.mountDestinations(ofBundle: bundle)
         let written = await BlockingWork.run { () -> Result<[UInt8], SystemError> in
             Result { () throws(SystemError) in
-                let output = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600)
-                defer { output.close() }
                 var diff = RootfsDiff(upper: upper, excluded: excluded)
-                try diff.write(to: output)
+                try diff.write(toFile: path)
                 return diff.deleted.isEmpty ? [] : diff.deletedFilesJSON
             }
         }
