@@ -42,6 +42,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CorralSystem", dependencies: ["CCorral"], path: "Sources/CorralSystem"),
+        // tar archives written member by member (image export, checkpoint archives).
+        .target(name: "CorralTar", dependencies: ["CorralSystem"], path: "Sources/CorralTar"),
         // libsystemd with Swift names (notify, socket activation, journal); the daemon's side only.
         .target(name: "CorralSystemd", dependencies: ["CSystemd"], path: "Sources/CorralSystemd"),
 
@@ -66,8 +68,8 @@ let package = Package(
         .target(name: "ShimCgroups", dependencies: ["CorralSystem", "CCorral"], path: "shim/Sources/ShimCgroups"),
         .target(name: "ShimNetwork", dependencies: ["CorralSystem", "CorralJSON"], path: "shim/Sources/ShimNetwork"),
         .target(name: "CorralShim",
-                dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "CorralJSON", "ShimIO", "ShimNetwork",
-                               "ShimCgroups", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                dependencies: ["ShimAPI", "ShimContract", "TTRPC", "CorralSystem", "CorralJSON", "CorralTar", "ShimIO",
+                               "ShimNetwork", "ShimCgroups", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "shim/Sources/CorralShim"),
         .executableTarget(name: "corral-shim", dependencies: ["CorralShim"], path: "shim/main",
                           linkerSettings: [.unsafeFlags(staticShimFlags)]),
@@ -110,7 +112,7 @@ let package = Package(
                 path: "daemon/Sources/CorralRegistry"),
         // The image store: content, layer extraction, snapshots, import/export; pulls through CorralRegistry.
         .target(name: "CorralImages",
-                dependencies: ["CorralRegistry", "OCISpec", "CorralSystem", "CorralConfig", "CZlib", "CZstd",
+                dependencies: ["CorralRegistry", "OCISpec", "CorralSystem", "CorralTar", "CorralConfig", "CZlib", "CZstd",
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "Logging", package: "swift-log"),
@@ -194,6 +196,7 @@ let package = Package(
         .testTarget(name: "CorralSystemTests", dependencies: ["CorralSystem", "CSeccomp", "CSystemd"],
                     path: "Tests/CorralSystemTests"),
         .testTarget(name: "CorralJSONTests", dependencies: ["CorralJSON"], path: "Tests/CorralJSONTests"),
+        .testTarget(name: "CorralTarTests", dependencies: ["CorralTar", "CorralSystem", "TestSupport"], path: "Tests/CorralTarTests"),
         .testTarget(name: "ShimIOTests", dependencies: ["ShimIO", "CorralSystem", "TestSupport"], path: "Tests/ShimIOTests"),
         .testTarget(name: "ShimNetworkTests", dependencies: ["ShimNetwork", "CorralJSON", "CorralSystem", "TestSupport"],
                     path: "Tests/ShimNetworkTests"),

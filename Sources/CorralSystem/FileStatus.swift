@@ -12,8 +12,16 @@ public struct FileStatus: Sendable, Equatable {
     public var size: Int64
     /// The device a character or block device node stands for; 0 for overlay's whiteouts.
     public var device: UInt64
-    /// The permission bits (rwx for owner, group, others, and the set-id and sticky bits).
-    public var permissions: UInt32
+    /// Permission bits with setuid, setgid and sticky.
+    public var permissions: Int
+    public var uid: Int
+    public var gid: Int
+    /// Seconds since the epoch.
+    public var modified: Int64
+
+    /// The halves of `device`, as tar headers carry them (Linux's packing, `At.device` undone).
+    public var deviceMajor: Int { Int((device >> 8) & 0xfff | (device >> 32) & ~0xfff) }
+    public var deviceMinor: Int { Int(device & 0xff | (device >> 12) & ~0xff) }
 
     init(_ info: stat) {
         switch info.st_mode & S_IFMT {
@@ -28,7 +36,10 @@ public struct FileStatus: Sendable, Equatable {
         }
         size = Int64(info.st_size)
         device = UInt64(info.st_rdev)
-        permissions = UInt32(info.st_mode & 0o7777)
+        permissions = Int(info.st_mode & 0o7777)
+        uid = Int(info.st_uid)
+        gid = Int(info.st_gid)
+        modified = Int64(info.st_mtim.tv_sec)
     }
 }
 

@@ -44,7 +44,7 @@ struct DefaultsTests {
 
     @Test func theDefaultTextDocumentsEveryKey() {
         let keys = ["root", "state", "socket", "log_level", "shim_path", "cgroup_driver", "restrict_oom_score_adj",
-                    "exec_via_runtime", "conf_dir", "bin_dirs", "max_conf_num", "path", "default", "max_concurrent_downloads",
+                    "exec_via_runtime", "criu_path", "conf_dir", "bin_dirs", "max_conf_num", "path", "default", "max_concurrent_downloads",
                     "progress_timeout", "endpoints", "upstream", "insecure_skip_verify", "ca_file", "cert_file",
                     "key_file", "username", "password", "auth", "identity_token", "plain_http", "address", "port",
                     "tls_cert", "tls_key", "stream_idle_timeout", "shim_call", "shim_start", "shim_connect",
@@ -91,6 +91,7 @@ struct DefaultsTests {
             cgroup_driver = "systemd"
             restrict_oom_score_adj = false
             exec_via_runtime = true
+            criu_path = "/usr/local/sbin/criu"
 
             [cni]
             conf_dir = "/tmp/net.d"
@@ -157,6 +158,7 @@ struct DefaultsTests {
         expected.cgroupDriver = .systemd
         expected.restrictOOMScoreAdj = false
         expected.execViaRuntime = true
+        expected.criuPath = "/usr/local/sbin/criu"
         expected.cni.confDir = "/tmp/net.d"
         expected.cni.binDirs = ["/usr/lib/cni"]
         expected.cni.maxConfNum = 0

@@ -16,7 +16,7 @@ extension DaemonConfig {
 
         var config = DaemonConfig()
         let top = try TableReader(document, at: .root, source: source, known: [
-            "root", "state", "socket", "socket_mode", "socket_group", "log_level", "log_target", "log_levels", "shim_path", "cgroup_driver", "restrict_oom_score_adj", "exec_via_runtime",
+            "root", "state", "socket", "socket_mode", "socket_group", "log_level", "log_target", "log_levels", "shim_path", "cgroup_driver", "restrict_oom_score_adj", "exec_via_runtime", "criu_path",
             "cni", "runtimes", "registry", "streaming", "timeouts", "metrics", "images",
         ])
         config.root = try top.string("root") ?? config.root
@@ -45,6 +45,7 @@ extension DaemonConfig {
         }
         config.restrictOOMScoreAdj = try top.bool("restrict_oom_score_adj") ?? config.restrictOOMScoreAdj
         config.execViaRuntime = try top.bool("exec_via_runtime") ?? config.execViaRuntime
+        config.criuPath = try top.string("criu_path") ?? config.criuPath
 
         if let cni = try top.table("cni", known: ["conf_dir", "bin_dirs", "max_conf_num"]) {
             config.cni.confDir = try cni.string("conf_dir") ?? config.cni.confDir

@@ -26,6 +26,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var restrictOOMScoreAdj = true
     /// Leave every exec to the OCI runtime (`runc exec`) instead of the shim starting it.
     public var execViaRuntime = false
+    /// The CRIU binary CheckpointContainer runs through the OCI runtime; empty: criu on PATH.
+    public var criuPath = ""
     public var cni = CNI()
     public var runtimes = Runtimes.standard
     public var registry = Registry()

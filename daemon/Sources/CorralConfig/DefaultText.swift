@@ -32,6 +32,9 @@ restrict_oom_score_adj = true
 # as `runc exec` would, in a fraction of the time. true: every exec goes through the OCI runtime.
 # Pods started before a change keep the way they had.
 exec_via_runtime = false
+# The CRIU binary that checkpoints containers (kubelet's checkpoint API) through the OCI runtime.
+# Empty: criu on PATH. Without a CRIU whose `criu check` passes, CheckpointContainer fails.
+criu_path = ""
 
 # Levels for parts of corrald apart from log_level: cri (every CRI call), shims (starting,
 # connecting, their events), images (pulls, registries, garbage collection), streaming.

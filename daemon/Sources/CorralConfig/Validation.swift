@@ -35,6 +35,7 @@ extension DaemonConfig {
             }
         }
         try absolute(shimPath, key("shim_path"), emptyAllowed: true)
+        try absolute(criuPath, key("criu_path"), emptyAllowed: true)
 
         try absolute(cni.confDir, key("cni", "conf_dir"))
         for (index, dir) in cni.binDirs.enumerated() {

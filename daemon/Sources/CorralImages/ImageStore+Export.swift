@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CorralRegistry
 import CorralSystem
+import CorralTar
 import OCISpec
 
 extension ImageStore {

@@ -29,6 +29,7 @@ public enum TaskMethods {
     public static let update = Method<Corral_Shim_V1_UpdateTaskRequest, Corral_Shim_V1_UpdateTaskResponse>(service: service, name: "Update")
     public static let reopenLog = Method<Corral_Shim_V1_ReopenLogRequest, Corral_Shim_V1_ReopenLogResponse>(service: service, name: "ReopenLog")
     public static let attach = Method<Corral_Shim_V1_AttachRequest, Corral_Shim_V1_AttachResponse>(service: service, name: "Attach")
+    public static let checkpoint = Method<Corral_Shim_V1_CheckpointTaskRequest, Corral_Shim_V1_CheckpointTaskResponse>(service: service, name: "Checkpoint")
 }
 
 public enum EventsMethods {

@@ -680,6 +680,54 @@ public nonisolated struct Corral_Shim_V1_AttachResponse: Sendable {
   public init() {}
 }
 
+/// The archive, an uncompressed tar as CRI-O and containerd write for kubelet:
+///   checkpoint/      CRIU's images (inventory.img, pstree.img, pages-*.img, ...)
+///   dump.log         CRIU's log; stats-dump, CRIU's timings
+///   config.dump      from the request
+///   spec.dump        the bundle's config.json
+///   rootfs-diff.tar  what the container changed in its writable layer
+///   deleted.files    a JSON list of what it removed from the image (when it did)
+///   container.log    the CRI log so far
+/// The container is paused while its processes and files are read, and resumed
+/// afterwards, also when the checkpoint fails.
+public nonisolated struct Corral_Shim_V1_CheckpointTaskRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The container.
+  public var id: String = String()
+
+  /// Absolute path of the archive. It is written beside it under a temporary
+  /// name and renamed once whole; a failure leaves nothing there.
+  public var location: String = String()
+
+  /// The container's overlay upper directory, whose changes go into
+  /// rootfs-diff.tar; empty: the container has no writable layer to record.
+  public var upperDir: String = String()
+
+  /// The CRIU binary; empty: criu on the shim's PATH. Without a CRIU that
+  /// passes `criu check` the answer is FAILED_PRECONDITION.
+  public var criuPath: String = String()
+
+  /// config.dump: the container's id, name, image and times, as JSON.
+  public var configDump: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Corral_Shim_V1_CheckpointTaskResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "corral.shim.v1"
@@ -1892,6 +1940,75 @@ nonisolated extension Corral_Shim_V1_AttachResponse: SwiftProtobuf.Message, Swif
   }
 
   public static func ==(lhs: Corral_Shim_V1_AttachResponse, rhs: Corral_Shim_V1_AttachResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Corral_Shim_V1_CheckpointTaskRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CheckpointTaskRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}location\0\u{3}upper_dir\0\u{3}criu_path\0\u{3}config_dump\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.location) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.upperDir) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.criuPath) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.configDump) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.location.isEmpty {
+      try visitor.visitSingularStringField(value: self.location, fieldNumber: 2)
+    }
+    if !self.upperDir.isEmpty {
+      try visitor.visitSingularStringField(value: self.upperDir, fieldNumber: 3)
+    }
+    if !self.criuPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.criuPath, fieldNumber: 4)
+    }
+    if !self.configDump.isEmpty {
+      try visitor.visitSingularBytesField(value: self.configDump, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Corral_Shim_V1_CheckpointTaskRequest, rhs: Corral_Shim_V1_CheckpointTaskRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.location != rhs.location {return false}
+    if lhs.upperDir != rhs.upperDir {return false}
+    if lhs.criuPath != rhs.criuPath {return false}
+    if lhs.configDump != rhs.configDump {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Corral_Shim_V1_CheckpointTaskResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CheckpointTaskResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Corral_Shim_V1_CheckpointTaskResponse, rhs: Corral_Shim_V1_CheckpointTaskResponse) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -48,6 +48,7 @@ enum TaskService {
             try await tasks.attach(request)
             return .init()
         }
+        service.unary(TaskMethods.checkpoint) { _, request in try await tasks.checkpoint(request) }
         return service
     }
 }

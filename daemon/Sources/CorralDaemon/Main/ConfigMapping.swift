@@ -20,6 +20,7 @@ extension ServiceSettings {
         timeouts = ShimTimeouts(call: config.timeouts.shimCall, start: config.timeouts.shimStart,
                                 connect: config.timeouts.shimConnect)
         streamingAddress = config.streaming.address
+        criuPath = config.criuPath
         if config.restrictOOMScoreAdj,
            // /proc/self is always there; were it not, containers are left their own scores.
            let own = try? FileSystem.readText("/proc/self/oom_score_adj"),

@@ -77,6 +77,7 @@ final class ConfigReloader: Sendable {
         if old.cgroupDriver != new.cgroupDriver { names.append("cgroup_driver") }
         if old.restrictOOMScoreAdj != new.restrictOOMScoreAdj { names.append("restrict_oom_score_adj") }
         if old.execViaRuntime != new.execViaRuntime { names.append("exec_via_runtime") }
+        if old.criuPath != new.criuPath { names.append("criu_path") }
         if old.cni != new.cni { names.append("cni") }
         if old.runtimes != new.runtimes { names.append("runtimes") }
         if old.streaming != new.streaming { names.append("streaming") }

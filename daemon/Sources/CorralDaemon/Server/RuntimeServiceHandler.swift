@@ -111,7 +111,9 @@ struct RuntimeServiceHandler: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     }
 
     func checkpointContainer(request: Runtime_V1_CheckpointContainerRequest, context: ServerContext) async throws -> Runtime_V1_CheckpointContainerResponse {
-        try await instrumentation.run("CheckpointContainer", ["container": request.containerID], fromMemory: true) { try service.notSupported("CheckpointContainer") }
+        try await instrumentation.run("CheckpointContainer", ["container": request.containerID]) {
+            try await service.checkpointContainer(request)
+        }
     }
 
     func updatePodSandboxResources(request: Runtime_V1_UpdatePodSandboxResourcesRequest,

@@ -92,9 +92,3 @@ enum VerboseJSON {
         return String(decoding: data, as: UTF8.self)
     }
 }
-
-extension CRIService {
-    func notSupported<T>(_ call: String) throws(CRIError) -> T {
-        throw .unimplemented("\(call) is not supported by corral")
-    }
-}

@@ -21,6 +21,8 @@ struct ServiceSettings: Sendable {
     /// Never ask for a lower oom_score_adj than the daemon's own (containerd's restrict_oom_score_adj).
     var daemonOOMScoreAdj = 0
     var streamingAddress = "127.0.0.1"
+    /// The CRIU binary checkpoints run with; empty: criu on the shim's PATH.
+    var criuPath = ""
 
     func runtime(forHandler handler: String) throws(CRIError) -> Runtime {
         let name = handler.isEmpty ? defaultRuntime : handler

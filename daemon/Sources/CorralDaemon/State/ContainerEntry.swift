@@ -30,6 +30,11 @@ struct ContainerEntry: Sendable {
 
     var metadata: Runtime_V1_ContainerMetadata { config.metadata }
 
+    /// The overlay's upper dir: what the container wrote over its image.
+    var upperDir: String? {
+        rootfsOptions.first { $0.hasPrefix("upperdir=") }.map { String($0.dropFirst("upperdir=".count)) }
+    }
+
     static func nameKey(of metadata: Runtime_V1_ContainerMetadata, in pod: Runtime_V1_PodSandboxMetadata) -> String {
         "\(metadata.name)_\(pod.name)_\(pod.namespace)_\(pod.uid)_\(metadata.attempt)"
     }

@@ -53,6 +53,27 @@ struct OCIRuntime: Sendable {
         try await runCaptured(["update", "--resources", resources, id])
     }
 
+    /// Freezes every process of the container (the cgroup freezer).
+    func pause(id: String) async throws(Failure) {
+        try await runCaptured(["pause", id])
+    }
+
+    func resume(id: String) async throws(Failure) {
+        try await runCaptured(["resume", id])
+    }
+
+    /// `checkpoint --leave-running`: CRIU dumps the container's processes into `imagePath` and
+    /// leaves them as they were, its log and stats in `workPath`. `--file-locks` as CRI-O passes
+    /// it; the pod's network namespace, joined by path, runc declares external to CRIU itself.
+    /// `criu` is passed as runc's `--criu`, which only runc has (a wrapper named after it too);
+    /// another runtime finds criu on PATH.
+    func checkpoint(id: String, imagePath: String, workPath: String, criu: String) async throws(Failure) {
+        let name = binary.split(separator: "/").last ?? ""
+        let criuArguments = name.contains("runc") ? ["--criu", criu] : []
+        try await runCaptured(["checkpoint", "--leave-running", "--file-locks", "--image-path", imagePath,
+                               "--work-path", workPath, id], globals: criuArguments)
+    }
+
     /// The pids of every process in the container.
     func ps(id: String) async throws(Failure) -> [Int32] {
         let output = try await runCaptured(["ps", "--format", "json", id])
@@ -65,11 +86,11 @@ struct OCIRuntime: Sendable {
     private var globalArguments: [String] { ["--root", root] }
 
     @discardableResult
-    private func runCaptured(_ arguments: [String]) async throws(Failure) -> String {
+    private func runCaptured(_ arguments: [String], globals: [String] = []) async throws(Failure) -> String {
         let command = arguments.first ?? ""
         let result: CommandResult
         do {
-            result = try await Command.run(binary, arguments: globalArguments + arguments, waiter: waiter)
+            result = try await Command.run(binary, arguments: globalArguments + globals + arguments, waiter: waiter)
         } catch {
             throw Failure(command: "\(binary) \(command)", message: "\(error)")
         }

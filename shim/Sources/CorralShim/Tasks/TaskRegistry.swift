@@ -23,6 +23,8 @@ actor TaskRegistry {
     var releases: [String: Task<Void, Never>] = [:]
     /// What each container's execs share, read at its first exec.
     var execContainers: [String: DirectExec.Container] = [:]
+    /// Containers being checkpointed: one checkpoint at a time, since each pauses and resumes it.
+    var checkpointing: Set<String> = []
 
     init(shim: ShimContext) {
         self.shim = shim
