@@ -312,6 +312,17 @@ __attribute__((noreturn)) static void become_process(const struct ccorral_exec_p
     // terminal's socket stay, and the socket goes as soon as the terminal is made.
     int keep[2] = {report_fd, plan->terminal ? plan->terminal_socket : -1};
     if (close_all_except(keep, 2) < 0) fail(report_fd, CCORRAL_EXEC_DESCRIPTORS);
+    // The shim's signal mask and the signals it ignores (SIGPIPE among them) survive execve;
+    // the process starts as runc's would, with none blocked and every one at its default.
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof(fallback));
+    fallback.sa_handler = SIG_DFL;
+    for (int signal_number = 1; signal_number < _NSIG; signal_number++) {
+        if (signal_number != SIGKILL && signal_number != SIGSTOP) sigaction(signal_number, &fallback, NULL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) fail(report_fd, CCORRAL_EXEC_SETSID);
     if (setsid() < 0) fail(report_fd, CCORRAL_EXEC_SETSID);
     if (plan->terminal) {
         if (open_terminal(plan) < 0) fail(report_fd, CCORRAL_EXEC_TERMINAL);

@@ -32,7 +32,7 @@ struct DirectExecTests {
     /// A non-root process with a few capabilities (one ambient), groups, limits, umask, cwd and
     /// no HOME in its environment.
     static let process = #"""
-        {"args":["sh","-c","grep -E '^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)' /proc/self/status; echo cwd=$(pwd); echo home=$HOME; echo umask=$(umask); echo nofile=$(ulimit -n); echo core=$(ulimit -c); echo oom=$(cat /proc/self/oom_score_adj); echo session=$(awk '{print ($1==$6) ? \"leader\" : \"member\"}' /proc/$$/stat); mkdir /tmp/denied 2>&1; echo stdout owner $(stat -L -c '%u %g' /proc/self/fd/1); for ns in ipc uts net pid mnt cgroup; do echo ns $ns $(readlink /proc/self/ns/$ns); done; sed 's/^/cgroup /' /proc/self/cgroup"],
+        {"args":["sh","-c","grep -E '^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp|SigBlk|SigIgn)' /proc/self/status; echo cwd=$(pwd); echo home=$HOME; echo umask=$(umask); echo nofile=$(ulimit -n); echo core=$(ulimit -c); echo oom=$(cat /proc/self/oom_score_adj); echo session=$(awk '{print ($1==$6) ? \"leader\" : \"member\"}' /proc/$$/stat); mkdir /tmp/denied 2>&1; echo stdout owner $(stat -L -c '%u %g' /proc/self/fd/1); for ns in ipc uts net pid mnt cgroup; do echo ns $ns $(readlink /proc/self/ns/$ns); done; sed 's/^/cgroup /' /proc/self/cgroup"],
          "cwd":"/tmp","env":["PATH=/bin"],"user":{"uid":1000,"gid":1000,"additionalGids":[10,20],"umask":23},
          "capabilities":{"bounding":["CAP_KILL","CAP_NET_RAW","CAP_CHOWN"],"effective":["CAP_KILL","CAP_NET_RAW"],
            "permitted":["CAP_KILL","CAP_NET_RAW"],"inheritable":["CAP_NET_RAW"],"ambient":["CAP_NET_RAW"]},
@@ -105,6 +105,11 @@ struct DirectExecTests {
         #expect(direct.contains("Seccomp:\t2"))
         #expect(direct.contains("CapAmb:\t0000000000002000"))
         #expect(direct.contains("CapBnd:\t0000000000002021"))
+        // Nothing of the shim's signal mask or ignored signals: a ping's SIGALRM arrives. (Bit 31,
+        // signal 32, is glibc's own, which runc's exec leaves ignored too.)
+        let ignored = direct.split(separator: "\n").first { $0.hasPrefix("SigIgn:\t") }.flatMap { UInt64($0.dropFirst(8), radix: 16) }
+        #expect(direct.contains("SigBlk:\t0000000000000000") && ignored.map { $0 & 0x7fff_ffff } == 0,
+                "\(direct.split(separator: "\n").filter { $0.hasPrefix("Sig") })")
         for line in ["cwd=/tmp", "home=/", "umask=0027", "nofile=1000", "core=unlimited", "oom=500", "session=leader"] {
             #expect(direct.split(separator: "\n").contains(Substring(line)), "\(line)")
         }
