@@ -12,6 +12,8 @@ public struct FileStatus: Sendable, Equatable {
     public var size: Int64
     /// The device a character or block device node stands for; 0 for overlay's whiteouts.
     public var device: UInt64
+    /// The file system the file is on (st_dev).
+    public var filesystem: UInt64
     /// Permission bits with setuid, setgid and sticky.
     public var permissions: Int
     public var uid: Int
@@ -36,6 +38,7 @@ public struct FileStatus: Sendable, Equatable {
         }
         size = Int64(info.st_size)
         device = UInt64(info.st_rdev)
+        filesystem = UInt64(info.st_dev)
         permissions = Int(info.st_mode & 0o7777)
         uid = Int(info.st_uid)
         gid = Int(info.st_gid)

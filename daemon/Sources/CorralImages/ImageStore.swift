@@ -50,6 +50,8 @@ public final class ImageStore: Sendable {
         clients.withLock { $0 = (fresh, $0.retired + [$0.current]) }
     }
 
+    /// The directory of the unpacked layers: the image file system kubelet is told of.
+    public var layersDirectory: String { snapshots.root }
     public var registryConfiguration: RegistryConfiguration { registry.configuration }
 
     public func list() -> [Image] {
@@ -79,7 +81,7 @@ public final class ImageStore: Sendable {
             bytes += UInt64(max(0, content.size(of: digest) ?? 0))
             inodes += 1
         }
-        return (snapshots.root, bytes, inodes)
+        return (layersDirectory, bytes, inodes)
     }
 
     // MARK: resolving references

@@ -82,9 +82,10 @@ extension CRIService {
             }
         }
         let (bytes, inodes) = Self.usage(ofUpper: container.rootfsOptions)
+        let mountpoint = containerFilesystemMountpoint()
         stats.writableLayer = .with {
             $0.timestamp = now
-            $0.fsID.mountpoint = settings.root
+            $0.fsID.mountpoint = mountpoint
             $0.usedBytes.value = bytes
             $0.inodesUsed.value = inodes
         }

@@ -1,6 +1,7 @@
 import CRIAPI
 import CorralImages
 import CorralRegistry
+import CorralSystem
 import Foundation
 import GRPCCore
 
@@ -57,16 +58,40 @@ extension CRIService {
         return .init()
     }
 
+    /// The image file system, and the containers' writable layers as kubelet's eviction manager
+    /// reads them (KEP-4191): on the image file system's mount point when both are on one file
+    /// system, which tells kubelet the disk is not split.
     func imageFsInfo(_ request: Runtime_V1_ImageFsInfoRequest) async -> Runtime_V1_ImageFsInfoResponse {
         let info = images.fsInfo()
+        let timestamp = Self.now
+        var used: (bytes: UInt64, inodes: UInt64) = (0, 0)
+        for container in await registry.allContainers(changedSince: nil)?.containers ?? [] {
+            let layer = Self.usage(ofUpper: container.rootfsOptions)
+            used = (used.bytes + layer.bytes, used.inodes + layer.inodes)
+        }
+        let containers = used
         return .with {
             $0.imageFilesystems = [.with {
-                $0.timestamp = Self.now
+                $0.timestamp = timestamp
                 $0.fsID.mountpoint = info.mountpoint
                 $0.usedBytes.value = info.usedBytes
                 $0.inodesUsed.value = info.inodesUsed
             }]
+            $0.containerFilesystems = [.with {
+                $0.timestamp = timestamp
+                $0.fsID.mountpoint = containerFilesystemMountpoint()
+                $0.usedBytes.value = containers.bytes
+                $0.inodesUsed.value = containers.inodes
+            }]
         }
+    }
+
+    /// Where the writable layers are, as ImageFsInfo and ContainerStats name it.
+    func containerFilesystemMountpoint() -> String {
+        let layers = images.root + "/containers"
+        let image = images.layersDirectory
+        guard let a = try? FileSystem.status(layers), let b = try? FileSystem.status(image) else { return layers }
+        return a.filesystem == b.filesystem ? image : layers
     }
 
     static func criImage(_ image: Image) -> Runtime_V1_Image {
