@@ -36,6 +36,11 @@ extension CRIService {
                     try await recordExit(container.id, exit)
                     return
                 }
+                // A client that gave up before the grace period ended (its deadline shorter than
+                // the grace) has not asked for a kill: kubelet retries, as it does with containerd.
+                if Task.isCancelled {
+                    throw CRIError(.cancelled, "stopping container \(container.id): the call was given up within the \(timeout)s grace period; the container was signalled but not killed")
+                }
             } else {
                 return try await settle(container, handle: handle)
             }

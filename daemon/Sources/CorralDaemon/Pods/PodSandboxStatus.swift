@@ -23,7 +23,7 @@ extension CRIService {
             $0.linux.namespaces.options = sandbox.namespaceOptions
             $0.labels = sandbox.config.labels
             $0.annotations = sandbox.config.annotations
-            $0.runtimeHandler = sandbox.runtimeHandler
+            $0.runtimeHandler = sandbox.reportedHandler
         }
     }
 
@@ -74,7 +74,7 @@ extension CRIService {
                     $0.createdAt = sandbox.createdAt
                     $0.labels = sandbox.config.labels
                     $0.annotations = sandbox.config.annotations
-                    $0.runtimeHandler = sandbox.runtimeHandler
+                    $0.runtimeHandler = sandbox.reportedHandler
                 }
             }
         }

@@ -34,6 +34,10 @@ enum PodValidation {
         if options.pid == .target {
             throw .invalidArgument("config.linux.security_context.namespace_options.pid: TARGET is for containers, not pods")
         }
+        // kubelet sends no hostname for a pod on the host's network: it has the host's.
+        if options.network == .node && !config.hostname.isEmpty {
+            throw .invalidArgument("config.hostname \"\(config.hostname)\": a pod on the host's network (namespace_options.network NODE) has the host's name and cannot set its own")
+        }
         try UserNamespaceOptions.validate(options, field: "config.linux.security_context.namespace_options")
         do {
             try Sysctls.validate(config.linux.sysctls, hostNetwork: options.network == .node,

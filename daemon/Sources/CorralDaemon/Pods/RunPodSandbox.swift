@@ -17,6 +17,7 @@ extension CRIService {
 
         var entry = SandboxEntry(id: id, config: config, nameKey: nameKey, runtimeHandler: runtime.name,
                                  createdAt: Self.now)
+        entry.requestedHandler = request.runtimeHandler
         let hostname = config.hostname.isEmpty || entry.hostNetwork ? ProcessInfo.processInfo.hostName : config.hostname
         var shimStarted = false
         do throws(CRIError) {

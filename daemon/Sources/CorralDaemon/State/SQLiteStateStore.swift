@@ -42,7 +42,8 @@ struct SQLiteStateStore: StateStore {
             namespacePaths: ["network": s.namespaces.network, "ipc": s.namespaces.ipc,
                              "uts": s.namespaces.uts, "pid": s.namespaces.pid, "user": s.namespaces.user],
             labels: s.config.labels, annotations: s.config.annotations,
-            extra: ["stopped": s.stopped ? "true" : "false"])
+            extra: ["stopped": s.stopped ? "true" : "false"].merging(
+                s.requestedHandler.map { ["requestedHandler": $0] } ?? [:]) { a, _ in a })
     }
 
     static func entry(_ r: SandboxRecord) throws -> SandboxEntry {
@@ -61,6 +62,7 @@ struct SQLiteStateStore: StateStore {
         entry.shimStateDir = r.shimStateDir
         entry.shimPID = r.shimPID
         entry.stopped = r.extra["stopped"] == "true"
+        entry.requestedHandler = r.extra["requestedHandler"]
         return entry
     }
 
