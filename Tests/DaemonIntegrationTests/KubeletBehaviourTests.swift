@@ -101,3 +101,53 @@ struct KubeletBehaviourTests {
         }
     }
 }
+
+/// kubelet's one connection carries the whole node's calls: corrald must let it open as many
+/// streams as that takes. A client that opens more than the server advertises (grpc-core does
+/// before it has read the server's SETTINGS) loses the whole connection to a GOAWAY.
+@Suite("one connection for the node", .serialized, .enabled(if: DaemonFixture.available))
+struct ConnectionLimitTests {
+    /// The server's first SETTINGS frame, parameter by parameter.
+    static func serverSettings(_ socket: String) throws -> [UInt16: UInt32] {
+        let connection = try UnixSocket.connect(path: socket)
+        defer { connection.close() }
+        try connection.writeAll(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 0x4, 0, 0, 0, 0, 0])
+        var bytes: [UInt8] = []
+        while bytes.count < 9 || bytes.count < 9 + (Int(bytes[0]) << 16 | Int(bytes[1]) << 8 | Int(bytes[2])) {
+            let chunk = try connection.read(upTo: 4096)
+            guard !chunk.isEmpty else { throw TestFailure("the server closed before its SETTINGS") }
+            bytes += chunk
+        }
+        guard bytes[3] == 0x4 else { throw TestFailure("first frame of type \(bytes[3]), not SETTINGS") }
+        let length = Int(bytes[0]) << 16 | Int(bytes[1]) << 8 | Int(bytes[2])
+        var settings: [UInt16: UInt32] = [:]
+        for at in stride(from: 9, to: 9 + length, by: 6) {
+            let id = UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
+            settings[id] = bytes[(at + 2)..<(at + 6)].reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        return settings
+    }
+
+    @Test("the CRI socket advertises thousands of concurrent streams, and 200 concurrent ExecSync on one connection are all answered")
+    func manyStreams() async throws {
+        try await DaemonFixture.with { daemon in
+            let settings = try Self.serverSettings(daemon.socket)
+            // SETTINGS_MAX_CONCURRENT_STREAMS (0x3); swift-nio-http2's own default is 100.
+            #expect((settings[0x3] ?? 0) >= 4096, "\(settings)")
+            let pod = try await daemon.runPod("probed")
+            let id = try await daemon.runContainer(pod: pod, "main", ["sleep", "3600"])
+            let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<200 {
+                    group.addTask {
+                        let result = try await daemon.runtime.execSync(.with {
+                            $0.containerID = id; $0.cmd = ["sh", "-c", "sleep 0.5; echo ok"]; $0.timeout = 30
+                        })
+                        return result.stdout == Data("ok\n".utf8)
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(answered == 200)
+        }
+    }
+}

@@ -13,6 +13,7 @@ import NIOPosix
 /// cost a small call more than its work. Instrumentation moves every other call to the pool.
 struct CRIServer {
     static let maxMessageSize = 16 << 20
+    static let maxConcurrentStreams = 1 << 16
 
     let socketPath: String
     let services: [any RegistrableRPCService]
@@ -54,6 +55,11 @@ struct CRIServer {
             transportSecurity: .plaintext,
             config: .defaults {
                 $0.rpc.maxRequestPayloadSize = Self.maxMessageSize
+                // kubelet sends every call of the node over one connection, probes of all pods
+                // included. Left unset, swift-nio-http2 allows 100 streams and answers the 101st
+                // with GOAWAY, failing every call on the connection; grpc-go servers
+                // (containerd) allow about 2^32.
+                $0.http2.maxConcurrentStreams = Self.maxConcurrentStreams
                 // Coalescing holds each flush for up to 100 µs hoping for more writes to batch:
                 // a gain for streams of small messages, a delay for every unary CRI answer.
                 $0.connection.flushCoalescing = nil
