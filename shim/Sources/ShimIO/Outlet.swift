@@ -34,6 +34,8 @@ public final class Outlet: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Wakes the pump that polls this outlet, so that a close is seen at once.
+    private let wakePump = Mutex<(@Sendable () -> Void)?>(nil)
     public let backpressure: Backpressure
     private let onEnd: @Sendable (Ending) -> Void
 
@@ -60,9 +62,15 @@ public final class Outlet: Sendable {
             s.fd = nil
             s.pending = []
         }
+        wakePump.withLock { $0 }?()
     }
 
     // MARK: for the pump
+
+    /// The pump that polls this outlet, to be woken when it closes.
+    func watched(by wake: @escaping @Sendable () -> Void) {
+        wakePump.withLock { $0 = wake }
+    }
 
     var hasPending: Bool { state.withLock { $0.fd != nil && !$0.pending.isEmpty } }
 

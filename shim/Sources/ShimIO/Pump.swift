@@ -21,7 +21,9 @@ public final class Pump: Sendable {
     /// Bytes per read(2): a pipe's worth, so a busy one drains in one read. Pages of the buffer
     /// are only touched as reads fill them, so a quiet stream costs a page.
     static let readSize = 64 * 1024
-    /// How often a waiting pump looks at its cancel flag and its outlet list.
+    /// How often a waiting pump looks at its cancel flag and its outlet list when it has no
+    /// wakeup descriptor (eventfd failed): otherwise it sleeps until something happens, so an
+    /// idle container costs its shim no wakeups.
     static let pollMillis: Int32 = 100
 
     private struct State {
@@ -37,6 +39,7 @@ public final class Pump: Sendable {
     private let onError: @Sendable (SystemError) -> Void
     private let completion: @Sendable () -> Void
     private let state: Mutex<State>
+    private let wakeup: Wakeup?
 
     /// Takes ownership of `fd` (the pump closes it, even when this throws) and starts reading at
     /// once; `outlets` get everything from the first byte. Errors writing the log go to `onError`
@@ -59,6 +62,8 @@ public final class Pump: Sendable {
         self.onError = onError
         self.completion = completion
         state = Mutex(State(outlets: outlets))
+        wakeup = try? Wakeup()
+        for outlet in outlets { outlet.watched(by: wake) }
         BlockingWork.start { [self] in run() }
     }
 
@@ -69,12 +74,25 @@ public final class Pump: Sendable {
             if !s.ended { s.outlets.append(outlet) }
             return s.ended
         }
-        if ended { outlet.finish() }
+        if ended {
+            outlet.finish()
+        } else {
+            outlet.watched(by: wake)
+            wake()
+        }
     }
+
+    private var wake: @Sendable () -> Void { { [wakeup] in wakeup?.wake() } }
+
+    private var waitMillis: Int32 { wakeup == nil ? Self.pollMillis : -1 }
+
+    /// The wakeup's poll request (a descriptor of -1 is ignored by poll(2)).
+    private var wakeupRequest: pollfd { wakeup?.pollRequest ?? pollfd(fd: -1, events: 0, revents: 0) }
 
     /// Stops reading before end of file (output still unread is not logged); `completion` runs.
     public func cancel() {
         state.withLock { $0.cancelled = true }
+        wake()
     }
 
     private var isCancelled: Bool { state.withLock { $0.cancelled } }
@@ -96,15 +114,17 @@ public final class Pump: Sendable {
                 let held = outlets.contains { $0.holdsSource }
                 polls.removeAll(keepingCapacity: true)
                 polls.append(pollfd(fd: held ? -1 : fd.rawValue, events: Int16(POLLIN), revents: 0))
+                polls.append(wakeupRequest)
                 for outlet in outlets { polls.append(outlet.pollRequest) }
-                let ready = poll(&polls, nfds_t(polls.count), Self.pollMillis)
+                let ready = poll(&polls, nfds_t(polls.count), waitMillis)
                 if ready < 0 {
                     if errno == EINTR { continue }
                     onError(SystemError("poll"))
                     return
                 }
                 guard ready > 0 else { continue }
-                for (outlet, polled) in zip(outlets, polls.dropFirst()) { outlet.polled(polled.revents) }
+                if polls[1].revents != 0 { wakeup?.clear() }
+                for (outlet, polled) in zip(outlets, polls.dropFirst(2)) { outlet.polled(polled.revents) }
                 guard polls[0].revents != 0 else { continue }
                 let started = budget == nil ? 0 : Clock.threadCPUNanos
                 let n: Int
@@ -171,11 +191,12 @@ public final class Pump: Sendable {
         while !isCancelled {
             let waiting = outlets.filter { $0.hasPending }
             guard !waiting.isEmpty else { return }
-            polls = waiting.map { $0.pollRequest }
-            let ready = poll(&polls, nfds_t(polls.count), Self.pollMillis)
+            polls = [wakeupRequest] + waiting.map { $0.pollRequest }
+            let ready = poll(&polls, nfds_t(polls.count), waitMillis)
             if ready < 0 && errno != EINTR { return }
             guard ready > 0 else { continue }
-            for (outlet, polled) in zip(waiting, polls) { outlet.polled(polled.revents) }
+            if polls[0].revents != 0 { wakeup?.clear() }
+            for (outlet, polled) in zip(waiting, polls.dropFirst()) { outlet.polled(polled.revents) }
         }
     }
 }
