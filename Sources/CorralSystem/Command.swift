@@ -9,6 +9,8 @@ public struct CommandResult: Sendable, Equatable {
     public var status: ExitStatus
     public var stdout: [UInt8]
     public var stderr: [UInt8]
+    /// The program ran past its time limit (or its caller was cancelled) and was killed.
+    public var timedOut = false
 
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
@@ -18,9 +20,15 @@ public struct CommandResult: Sendable, Equatable {
 ///
 /// Who collects the exit status is the caller's choice (`ChildWaiter`). Blocking reads and
 /// writes happen on a thread of their own, never on the cooperative pool.
+///
+/// With a `timeLimit`, the program runs in a session of its own, and that whole process group
+/// is killed when the limit passes or the calling task is cancelled: a hung plugin must not hold
+/// its caller, and what it started (an iptables, a sleep) must not outlive it holding the pipes.
+/// Without one, the program runs to its end whatever the caller does (a runtime's create killed
+/// halfway would leave more to clean up than it saves).
 public enum Command {
     public static func run(_ path: String, arguments: [String], environment: [String]? = nil,
-                           stdin: [UInt8] = [], outputLimit: Int = 16 << 20,
+                           stdin: [UInt8] = [], outputLimit: Int = 16 << 20, timeLimit: Duration? = nil,
                            waiter: ChildWaiter = .blocking) async throws(SystemError) -> CommandResult {
         let input = try FileDescriptor.pipe()
         let output: (read: FileDescriptor, write: FileDescriptor)
@@ -48,7 +56,8 @@ public enum Command {
         let mark = waiter.mark()
         do {
             pid = try Spawn.run(path, arguments: [path] + arguments, environment: environment,
-                                stdio: .init(stdin: input.read, stdout: output.write, stderr: errors.write))
+                                stdio: .init(stdin: input.read, stdout: output.write, stderr: errors.write),
+                                newSession: timeLimit != nil)
         } catch {
             [input.read, input.write, output.read, output.write, errors.read, errors.write].forEach { $0.close() }
             throw error
@@ -67,11 +76,39 @@ public enum Command {
         let streams = ThreadResult { [rest] in
             exchange(stdin: rest.map { (input.write, $0) }, stdout: output.read, stderr: errors.read, limit: outputLimit)
         }
-        let status = await waiter.wait(pid, mark)
+        let status: ExitStatus
+        var timedOut = false
+        if let timeLimit {
+            (status, timedOut) = await waitKilling(group: pid, after: timeLimit) { await waiter.wait(pid, mark) }
+        } else {
+            status = await waiter.wait(pid, mark)
+        }
         let (stdout, stderr) = await streams.value
         output.read.close()
         errors.read.close()
-        return CommandResult(status: status, stdout: stdout, stderr: stderr)
+        return CommandResult(status: status, stdout: stdout, stderr: stderr, timedOut: timedOut)
+    }
+
+    /// Waits for the leader of process group `group`, killing the whole group if that takes
+    /// longer than `limit` or the caller is cancelled. A kill can race the leader's reap only by
+    /// the moment before `finished` is set, far too short for its id to lead another group.
+    private static func waitKilling(group: pid_t, after limit: Duration,
+                                    _ wait: @Sendable () async -> ExitStatus) async -> (ExitStatus, Bool) {
+        let killed = Atomic<Bool>(false)
+        let finished = Atomic<Bool>(false)
+        let killGroup: @Sendable () -> Void = {
+            guard !finished.load(ordering: .acquiring) else { return }
+            killed.store(true, ordering: .releasing)
+            Glibc.kill(-group, SIGKILL)
+        }
+        let watchdog = Task {
+            try? await Task.sleep(for: limit)
+            if !Task.isCancelled { killGroup() }
+        }
+        let status = await withTaskCancellationHandler { await wait() } onCancel: { killGroup() }
+        finished.store(true, ordering: .releasing)
+        watchdog.cancel()
+        return (status, killed.load(ordering: .acquiring))
     }
 
     /// Writes `stdin` (then closes it) and reads `stdout` and `stderr` to end of file, keeping at

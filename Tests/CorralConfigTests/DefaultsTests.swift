@@ -32,6 +32,7 @@ struct DefaultsTests {
         #expect(config.timeouts.shimCall == .seconds(10))
         #expect(config.timeouts.shimStart == .seconds(30))
         #expect(config.timeouts.shimConnect == .seconds(2))
+        #expect(config.timeouts.cniPlugin == .seconds(25))
         #expect(config.timeouts.shutdownGrace == .seconds(10))
         #expect(config.metrics.address == "")
         #expect(config.images.pinned == [])
@@ -48,7 +49,7 @@ struct DefaultsTests {
                     "progress_timeout", "endpoints", "upstream", "insecure_skip_verify", "ca_file", "cert_file",
                     "key_file", "username", "password", "auth", "identity_token", "plain_http", "address", "port",
                     "tls_cert", "tls_key", "stream_idle_timeout", "shim_call", "shim_start", "shim_connect",
-                    "shutdown_grace", "pinned", "socket_mode", "socket_group", "log_target", "cri", "shims", "images", "streaming"]
+                    "cni_plugin", "shutdown_grace", "pinned", "socket_mode", "socket_group", "log_target", "cri", "shims", "images", "streaming"]
         for key in keys {
             #expect(DaemonConfig.defaultText.contains("\(key) ="), "\(key) is not in the default text")
         }
@@ -141,6 +142,7 @@ struct DefaultsTests {
             shim_call = "500ms"
             shim_start = "1m"
             shim_connect = "1.5s"
+            cni_plugin = "3s"
 
             [metrics]
             address = "127.0.0.1:9273"
@@ -192,6 +194,7 @@ struct DefaultsTests {
         expected.timeouts.shimCall = .milliseconds(500)
         expected.timeouts.shimStart = .seconds(60)
         expected.timeouts.shimConnect = .milliseconds(1500)
+        expected.timeouts.cniPlugin = .seconds(3)
         expected.metrics.address = "127.0.0.1:9273"
         expected.images.pinned = ["registry.k8s.io/pause:3.9"]
         #expect(config == expected)

@@ -33,6 +33,8 @@ final class DaemonFixture: @unchecked Sendable {
     var state: String { dir + "/state" }
     var socket: String { dir + "/state/corral.sock" }
     var cniConfDir: String { dir + "/cni" }
+    /// Searched for CNI plugins before Debian's, for plugins a test makes (one that hangs, say).
+    var cniBinDir: String { dir + "/cni-bin" }
     var logDir: String { dir + "/logs" }
     var configPath: String { dir + "/config.toml" }
     var cgroupParent: String { "/corral-test-" + suffix }
@@ -63,14 +65,8 @@ final class DaemonFixture: @unchecked Sendable {
         subnet = "10.218.\(Int.random(in: 1...250)).0/24"
         secondSubnet = "10.219.\(Int.random(in: 1...250)).0/24"
         self.shimCallTimeout = shimCallTimeout
-        for sub in ["root", "state", "cni", "logs"] { try FileSystem.makeDirectories(dir + "/" + sub, mode: 0o755) }
-        let conflist = """
-            {"cniVersion": "1.0.0", "name": "corral-dtest-\(suffix)", "plugins": [
-              {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": false,
-               "ipam": {"type": "host-local", "subnet": "\(subnet)", "dataDir": "\(dir)/ipam"}},
-              {"type": "portmap", "capabilities": {"portMappings": true}}]}
-            """
-        try conflist.write(toFile: cniConfDir + "/10-test.conflist", atomically: true, encoding: .utf8)
+        for sub in ["root", "state", "cni", "cni-bin", "logs"] { try FileSystem.makeDirectories(dir + "/" + sub, mode: 0o755) }
+        try writeNetwork()
         let second = """
             {"cniVersion": "1.0.0", "name": "corral-dtest2-\(suffix)", "plugins": [
               {"type": "bridge", "bridge": "\(secondBridge)", "isGateway": false, "ipMasq": false,
@@ -92,7 +88,7 @@ final class DaemonFixture: @unchecked Sendable {
 
             [cni]
             conf_dir = "\(cniConfDir)"
-            bin_dirs = ["/usr/lib/cni"]
+            bin_dirs = ["\(cniBinDir)", "/usr/lib/cni"]
             max_conf_num = \(maxConfNum)
 
             [runtimes.runc]
@@ -107,6 +103,18 @@ final class DaemonFixture: @unchecked Sendable {
 
             """ + extraConfig
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The pods' first network: a bridge of the fixture's own and portmap, then `plugins` (JSON
+    /// objects), which a test adds to make the chain misbehave. Read by each new pod.
+    func writeNetwork(appending plugins: [String] = []) throws {
+        let conflist = """
+            {"cniVersion": "1.0.0", "name": "corral-dtest-\(suffix)", "plugins": [
+              {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": false,
+               "ipam": {"type": "host-local", "subnet": "\(subnet)", "dataDir": "\(dir)/ipam"}},
+              {"type": "portmap", "capabilities": {"portMappings": true}}\(plugins.map { ", " + $0 }.joined())]}
+            """
+        try conflist.write(toFile: cniConfDir + "/10-test.conflist", atomically: true, encoding: .utf8)
     }
 
     /// Puts the test image in the daemon's store before it starts, as `corralctl images import` would.

@@ -115,6 +115,28 @@ struct CNIProtocolTests {
         #expect(calls[2].stdin["prevResult"] == nil)
     }
 
+    @Test func aPluginPastItsTimeLimitIsKilledWithWhatItStartedAndTheListDeleted() async throws {
+        let fakes = try fakes()
+        defer { fakes.remove() }
+        try fakes.answer("fake-a", "ADD", stdout: firstResult)
+        try fakes.answer("fake-b", "ADD", stderr: "waiting for the IPAM daemon\n")
+        try fakes.hang("fake-b", "ADD")
+        let client = CNIClient(binDirectories: fakes.binDirectories, pluginTimeLimit: .milliseconds(500))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: CNIError.self) { try await client.add(network: network(), pod: pod) }
+        let took = ContinuousClock.now - started
+        #expect(error?.kind == .timedOut)
+        #expect(error?.plugin == "fake-b" && error?.command == "ADD")
+        #expect(error?.description == "plugin type=\"fake-b\" failed (add): did not finish within 0.5 seconds and was killed; it said: waiting for the IPAM daemon")
+        #expect(took < .seconds(5), "the add took \(took)")
+        let child = try #require(fakes.hangingChild("fake-b", "ADD"))
+        // Killed, it is gone or a zombie until whoever inherited it reaps it.
+        let state = (try? FileSystem.readText("/proc/\(child)/stat"))?.split(separator: ")").last?.split(separator: " ").first
+        #expect(state == nil || state == "Z", "the plugin's child \(child) outlived it (state \(state ?? ""))")
+        let calls = try fakes.calls()
+        #expect(calls.map { "\($0.command) \($0.type)" } == ["ADD fake-a", "ADD fake-b", "DEL fake-b", "DEL fake-a"])
+    }
+
     @Test func aFailedCleanupIsReportedAlongsideTheFailure() async throws {
         let fakes = try fakes()
         defer { fakes.remove() }

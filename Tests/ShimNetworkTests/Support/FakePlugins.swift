@@ -24,6 +24,11 @@ struct FakePlugins {
         [ -f "$answer.stdout" ] && cat "$answer.stdout"
         [ -f "$answer.stderr" ] && cat "$answer.stderr" >&2
         [ -f "$answer.exit" ] && exit "$(cat "$answer.exit")"
+        if [ -f "$answer.hang" ]; then
+            sleep 3600 &
+            echo $! > "$answer.hang"
+            wait
+        fi
         exit 0
 
         """
@@ -47,6 +52,16 @@ struct FakePlugins {
         if !stdout.isEmpty { try directory.write(base + ".stdout", stdout) }
         if !stderr.isEmpty { try directory.write(base + ".stderr", stderr) }
         if exit != 0 { try directory.write(base + ".exit", "\(exit)") }
+    }
+
+    /// Makes `type`'s `command` start a child that sleeps for an hour, and wait for it.
+    func hang(_ type: String, _ command: String) throws {
+        try directory.write("answers/\(type).\(command).hang", "")
+    }
+
+    /// The pid of the child a hanging plugin started, once it has.
+    func hangingChild(_ type: String, _ command: String) -> Int32? {
+        (try? FileSystem.readText(root + "/answers/\(type).\(command).hang")).flatMap { Int32($0.filter(\.isNumber)) }
     }
 
     func calls() throws -> [Call] {

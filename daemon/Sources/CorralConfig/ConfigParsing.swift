@@ -81,10 +81,11 @@ extension DaemonConfig {
             config.streaming.streamIdleTimeout = try streaming.duration("stream_idle_timeout") ?? config.streaming.streamIdleTimeout
         }
 
-        if let timeouts = try top.table("timeouts", known: ["shim_call", "shim_start", "shim_connect", "shutdown_grace"]) {
+        if let timeouts = try top.table("timeouts", known: ["shim_call", "shim_start", "shim_connect", "cni_plugin", "shutdown_grace"]) {
             config.timeouts.shimCall = try timeouts.duration("shim_call") ?? config.timeouts.shimCall
             config.timeouts.shimStart = try timeouts.duration("shim_start") ?? config.timeouts.shimStart
             config.timeouts.shimConnect = try timeouts.duration("shim_connect") ?? config.timeouts.shimConnect
+            config.timeouts.cniPlugin = try timeouts.duration("cni_plugin") ?? config.timeouts.cniPlugin
             config.timeouts.shutdownGrace = try timeouts.duration("shutdown_grace") ?? config.timeouts.shutdownGrace
         }
 

@@ -131,6 +131,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var shimStart = Duration.seconds(30)
         /// Connecting to a shim's socket.
         public var shimConnect = Duration.seconds(2)
+        /// One CNI plugin run (ADD, CHECK, DEL) before the shim kills it and fails the step.
+        public var cniPlugin = Duration.seconds(25)
         /// After SIGTERM, how long CRI calls in flight may take to finish before they are cancelled.
         public var shutdownGrace = Duration.seconds(10)
         public init() {}

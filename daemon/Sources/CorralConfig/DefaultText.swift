@@ -111,6 +111,9 @@ shim_call = "10s"
 shim_start = "30s"
 # How long connecting to a shim's socket may take.
 shim_connect = "2s"
+# How long one CNI plugin run (ADD, CHECK, DEL) may take before the shim kills it, and what it
+# started, and fails the pod's network setup or teardown with that plugin named.
+cni_plugin = "25s"
 # After SIGTERM: how long CRI calls in flight may take to finish before they are cancelled.
 # The shims, and so the pods, keep running whatever this is.
 shutdown_grace = "10s"

@@ -87,6 +87,8 @@ extension DaemonConfig {
         try positive(timeouts.shimCall, key("timeouts", "shim_call"))
         try positive(timeouts.shimStart, key("timeouts", "shim_start"))
         try positive(timeouts.shimConnect, key("timeouts", "shim_connect"))
+        // A hung plugin must not hang the pod's start for ever.
+        try positive(timeouts.cniPlugin, key("timeouts", "cni_plugin"))
         guard timeouts.shutdownGrace >= .zero else {
             throw fail(key("timeouts", "shutdown_grace"), "must not be negative")
         }

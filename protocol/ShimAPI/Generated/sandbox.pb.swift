@@ -248,6 +248,10 @@ public nonisolated struct Corral_Shim_V1_NetworkConfig: Sendable {
   /// 0 means the first alone.
   public var maxNetworks: UInt32 = 0
 
+  /// How long one CNI plugin run may take before the shim kills it (and what it
+  /// started) and fails the setup or teardown; 0: no limit.
+  public var pluginTimeoutMs: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -955,7 +959,7 @@ nonisolated extension Corral_Shim_V1_PodMetadata: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NetworkConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cni_conf_dir\0\u{3}cni_bin_dirs\0\u{3}network_name\0\u{3}port_mappings\0\u{1}dns\0\u{3}max_networks\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cni_conf_dir\0\u{3}cni_bin_dirs\0\u{3}network_name\0\u{3}port_mappings\0\u{1}dns\0\u{3}max_networks\0\u{3}plugin_timeout_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -969,6 +973,7 @@ nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, Swift
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.portMappings) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._dns) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.maxNetworks) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.pluginTimeoutMs) }()
       default: break
       }
     }
@@ -997,6 +1002,9 @@ nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, Swift
     if self.maxNetworks != 0 {
       try visitor.visitSingularUInt32Field(value: self.maxNetworks, fieldNumber: 6)
     }
+    if self.pluginTimeoutMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.pluginTimeoutMs, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1007,6 +1015,7 @@ nonisolated extension Corral_Shim_V1_NetworkConfig: SwiftProtobuf.Message, Swift
     if lhs.portMappings != rhs.portMappings {return false}
     if lhs._dns != rhs._dns {return false}
     if lhs.maxNetworks != rhs.maxNetworks {return false}
+    if lhs.pluginTimeoutMs != rhs.pluginTimeoutMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

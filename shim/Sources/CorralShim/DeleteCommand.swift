@@ -51,7 +51,9 @@ enum DeleteCommand {
         }
         guard !attached.isEmpty, !sandbox.networkNamespace.isEmpty else { return }
         let dirs = sandbox.cniBinDirectories
-        let client = CNIClient(binDirectories: dirs.isEmpty ? CNIClient.defaultBinDirectories : dirs)
+        // delete must finish regardless, so a plugin that hangs here is cut off too.
+        let client = CNIClient(binDirectories: dirs.isEmpty ? CNIClient.defaultBinDirectories : dirs,
+                               pluginTimeLimit: .seconds(10))
         let pod = CNIPodNetwork(containerID: id, netnsPath: sandbox.networkNamespace, podName: sandbox.podName,
                                 podNamespace: sandbox.podNamespace, podUID: sandbox.podUID)
         // Best effort: the network may be half gone already, and delete must finish regardless.

@@ -11,10 +11,14 @@ public struct CNIClient: Sendable {
     public var binDirectories: [String]
     /// Collects plugin exit statuses; the shim passes its reaper's, so no second waitpid races it.
     public let waiter: ChildWaiter
+    /// How long one plugin run may take before it (and whatever it started) is killed and the
+    /// command fails; nil: as long as it takes.
+    public var pluginTimeLimit: Duration?
 
-    public init(binDirectories: [String] = CNIClient.defaultBinDirectories,
+    public init(binDirectories: [String] = CNIClient.defaultBinDirectories, pluginTimeLimit: Duration? = nil,
                 waiter: ChildWaiter = .blocking) {
         self.binDirectories = binDirectories
+        self.pluginTimeLimit = pluginTimeLimit
         self.waiter = waiter
     }
 
@@ -179,7 +183,7 @@ public struct CNIClient: Sendable {
         let input = plugin.input(network: network, prevResult: prevResult, capabilityArguments: pod.capabilityArguments)
         let invocation = CNIPluginInvocation(command: command, plugin: plugin, stdin: input, containerID: pod.containerID,
                                              netns: netns, interfaceName: pod.interfaceName, cniArgs: pod.cniArgs)
-        return try await invocation.run(binDirectories: binDirectories, waiter: waiter)
+        return try await invocation.run(binDirectories: binDirectories, timeLimit: pluginTimeLimit, waiter: waiter)
     }
 
     /// The checks libcni makes before running anything, so a bad request fails with our words

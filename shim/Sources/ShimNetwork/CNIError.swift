@@ -12,6 +12,8 @@ public struct CNIError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidResult
         /// The plugin could not be started.
         case system
+        /// The plugin ran past the time it is allowed and was killed.
+        case timedOut
     }
 
     public var kind: Kind

@@ -16,7 +16,7 @@ struct CNIPluginInvocation {
     var cniArgs: String
 
     /// Runs the plugin and returns its stdout, or throws the plugin's own error.
-    func run(binDirectories: [String], waiter: ChildWaiter) async throws(CNIError) -> [UInt8] {
+    func run(binDirectories: [String], timeLimit: Duration?, waiter: ChildWaiter) async throws(CNIError) -> [UInt8] {
         let path: String
         do {
             path = try CNIPluginInvocation.find(plugin.type, in: binDirectories)
@@ -28,9 +28,14 @@ struct CNIPluginInvocation {
         let result: CommandResult
         do {
             result = try await Command.run(path, arguments: [], environment: environment(binDirectories: binDirectories),
-                                           stdin: stdin.serializedBytes(), waiter: waiter)
+                                           stdin: stdin.serializedBytes(), timeLimit: timeLimit, waiter: waiter)
         } catch {
             throw CNIError(.system, "\(error)", plugin: plugin.type, command: command)
+        }
+        if result.timedOut, let timeLimit {
+            let said = result.stderrText.trimmingWhitespace
+            throw CNIError(.timedOut, "did not finish within \(timeLimit) and was killed" + (said.isEmpty ? "" : "; it said: \(said)"),
+                           plugin: plugin.type, command: command)
         }
         guard result.status == .exited(0) else { throw failure(result) }
         return result.stdout

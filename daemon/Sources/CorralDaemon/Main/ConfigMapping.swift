@@ -18,7 +18,7 @@ extension ServiceSettings {
         defaultRuntime = config.defaultRuntime
         systemdCgroup = config.cgroupDriver == .systemd
         timeouts = ShimTimeouts(call: config.timeouts.shimCall, start: config.timeouts.shimStart,
-                                connect: config.timeouts.shimConnect)
+                                connect: config.timeouts.shimConnect, cniPlugin: config.timeouts.cniPlugin)
         streamingAddress = config.streaming.address
         criuPath = config.criuPath
         if config.restrictOOMScoreAdj,

@@ -33,7 +33,7 @@ extension CRIService {
             try await registry.put(entry)
 
             // Created and started in one call; a shim of before that asks for StartSandbox too.
-            let startLimit = max(settings.timeouts.call, .seconds(60))
+            let startLimit = settings.timeouts.podStart
             let created = try await handle.call(SandboxMethods.createSandbox, createRequest(id: id, config: config,
                                                                                           hostname: hostname, runtime: runtime),
                                                 timeout: startLimit)
@@ -81,6 +81,7 @@ extension CRIService {
                 $0.cniConfDir = settings.cniConfDir
                 $0.cniBinDirs = settings.cniBinDirs
                 $0.maxNetworks = settings.cniMaxNetworks
+                $0.pluginTimeoutMs = UInt64(max(1, settings.timeouts.cniPlugin.nanoseconds / 1_000_000))
                 // A mapping without a host port only documents the container's port (kubelet
                 // sends those); CNI's portmap refuses port 0, so, as containerd, leave them out.
                 $0.portMappings = config.portMappings.filter { $0.hostPort > 0 }.map { port in

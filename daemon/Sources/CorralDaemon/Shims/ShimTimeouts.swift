@@ -7,6 +7,13 @@ struct ShimTimeouts: Sendable {
     var start: Duration = .seconds(30)
     /// Reconnecting to a shim when the daemon starts.
     var connect: Duration = .seconds(2)
+    /// One CNI plugin run in the shim.
+    var cniPlugin: Duration = .seconds(25)
+
+    /// What a pod's start may take in the shim: its own work, plus a hung plugin's ADD and the
+    /// DEL that undoes it, each cut off at `cniPlugin`, so the shim's answer naming the plugin
+    /// comes before the daemon gives up on it.
+    var podStart: Duration { max(call, .seconds(60), cniPlugin * 2 + call) }
 }
 
 /// Runs `body`, giving up after `limit` with `onTimeout`'s error. The body is cancelled, not

@@ -113,7 +113,9 @@ actor PodSandbox {
 
     private func cniClient(_ request: Corral_Shim_V1_CreateSandboxRequest) -> CNIClient {
         let dirs = request.network.cniBinDirs.isEmpty ? CNIClient.defaultBinDirectories : request.network.cniBinDirs
-        return CNIClient(binDirectories: dirs, waiter: shim.reaper.childWaiter)
+        let limit = request.network.pluginTimeoutMs
+        return CNIClient(binDirectories: dirs, pluginTimeLimit: limit == 0 ? nil : .milliseconds(Int64(clamping: limit)),
+                         waiter: shim.reaper.childWaiter)
     }
 
     private func setUpNetwork(_ request: Corral_Shim_V1_CreateSandboxRequest, netns: String) async throws(RPCError) {
