@@ -107,14 +107,22 @@ struct KubeletBehaviourTests {
 /// before it has read the server's SETTINGS) loses the whole connection to a GOAWAY.
 @Suite("one connection for the node", .serialized, .enabled(if: DaemonFixture.available))
 struct ConnectionLimitTests {
-    /// The server's first SETTINGS frame, parameter by parameter.
+    /// The server's first SETTINGS frame, parameter by parameter, on a connection of its own.
     static func serverSettings(_ socket: String) throws -> [UInt16: UInt32] {
         let connection = try UnixSocket.connect(path: socket)
         defer { connection.close() }
-        try connection.writeAll(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 0x4, 0, 0, 0, 0, 0])
+        return try handshake(connection, acknowledging: false)
+    }
+
+    /// Sends the client preface and an empty SETTINGS, reads the server's SETTINGS (and
+    /// acknowledges them, as every real client does before the server's limits apply).
+    static func handshake(_ connection: FileDescriptor, acknowledging: Bool) throws -> [UInt16: UInt32] {
+        try connection.writeAll(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + frame(type: 0x4, flags: 0, stream: 0, []))
+        // Exactly the one frame, so that what follows is left to be read as frames.
         var bytes: [UInt8] = []
-        while bytes.count < 9 || bytes.count < 9 + (Int(bytes[0]) << 16 | Int(bytes[1]) << 8 | Int(bytes[2])) {
-            let chunk = try connection.read(upTo: 4096)
+        var frameEnd: Int { bytes.count < 9 ? 9 : 9 + (Int(bytes[0]) << 16 | Int(bytes[1]) << 8 | Int(bytes[2])) }
+        while bytes.count < frameEnd {
+            let chunk = try connection.read(upTo: frameEnd - bytes.count)
             guard !chunk.isEmpty else { throw TestFailure("the server closed before its SETTINGS") }
             bytes += chunk
         }
@@ -125,6 +133,7 @@ struct ConnectionLimitTests {
             let id = UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
             settings[id] = bytes[(at + 2)..<(at + 6)].reduce(0) { $0 << 8 | UInt32($1) }
         }
+        if acknowledging { try connection.writeAll(frame(type: 0x4, flags: 0x1, stream: 0, [])) }
         return settings
     }
 
@@ -148,6 +157,83 @@ struct ConnectionLimitTests {
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             #expect(answered == 200)
+        }
+    }
+
+    /// A client's raw HTTP/2: the handshake, then `streams` ListContainers requests (HPACK
+    /// literals, no Huffman), and nothing read back.
+    static func openUnreadRequests(_ socket: String, streams: Int) throws -> FileDescriptor {
+        let connection = try UnixSocket.connect(path: socket)
+        _ = try handshake(connection, acknowledging: true)
+        var bytes: [UInt8] = []
+        let fields = [(":method", "POST"), (":scheme", "http"), (":path", "/runtime.v1.RuntimeService/ListContainers"),
+                      (":authority", "localhost"), ("content-type", "application/grpc"), ("te", "trailers")]
+        let block = fields.flatMap { (name: String, value: String) -> [UInt8] in
+            [0x00, UInt8(name.utf8.count)] + Array(name.utf8) + [UInt8(value.utf8.count)] + Array(value.utf8)
+        }
+        for index in 0..<streams {
+            let stream = UInt32(2 * index + 1)
+            bytes += frame(type: 0x1, flags: 0x4, stream: stream, block)          // HEADERS, END_HEADERS
+            bytes += frame(type: 0x0, flags: 0x1, stream: stream, [0, 0, 0, 0, 0]) // DATA: an empty message, END_STREAM
+        }
+        try connection.writeAll(bytes)
+        return connection
+    }
+
+    /// The types of the frames read from `connection` until `bytes` have come.
+    static func frameTypes(readingFrom connection: FileDescriptor, atLeast bytes: Int) throws -> Set<UInt8> {
+        var buffer: [UInt8] = []
+        while buffer.count < bytes {
+            let chunk = try connection.read(upTo: 65536)
+            if chunk.isEmpty { break }
+            buffer += chunk
+        }
+        var types: Set<UInt8> = []
+        var at = 0
+        while at + 9 <= buffer.count {
+            types.insert(buffer[at + 3])
+            at += 9 + (Int(buffer[at]) << 16 | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]))
+        }
+        return types
+    }
+
+    static func frame(type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8]) -> [UInt8] {
+        let length = payload.count
+        return [UInt8(length >> 16), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), type, flags,
+                UInt8(stream >> 24), UInt8(stream >> 16 & 0xff), UInt8(stream >> 8 & 0xff), UInt8(stream & 0xff)] + payload
+    }
+
+    @Test("a thousand connections that never speak and a client that never reads its answers stall no other client")
+    func silentAndSlowClients() async throws {
+        try await DaemonFixture.with { daemon in
+            // Containers whose listing is large (40 KiB each), so that the unread answers fill
+            // the slow connection's flow-control windows and socket buffers many times over.
+            let pod = try await daemon.runPod("listed")
+            for index in 0..<10 {
+                var config = daemon.containerConfig("c\(index)", ["sleep", "3600"])
+                for key in 0..<40 { config.labels["label-\(key)"] = String(repeating: "x", count: 1000) }
+                _ = try await daemon.runtime.createContainer(.with {
+                    $0.podSandboxID = pod; $0.config = config; $0.sandboxConfig = daemon.podConfig("listed")
+                })
+            }
+            let silent = try (0..<1000).map { _ in try UnixSocket.connect(path: daemon.socket) }
+            defer { silent.forEach { $0.close() } }
+            let slow = try Self.openUnreadRequests(daemon.socket, streams: 200)
+            defer { slow.close() }
+            try await Task.sleep(for: .milliseconds(500))
+            var slowest = Duration.zero
+            for _ in 0..<20 {
+                let started = ContinuousClock.now
+                let listed = try await daemon.runtime.listContainers(.init(), options: KubeletBehaviourTests.deadline(.seconds(5)))
+                #expect(listed.containers.count == 10)
+                _ = try await daemon.runtime.version(.init(), options: KubeletBehaviourTests.deadline(.seconds(5)))
+                slowest = max(slowest, ContinuousClock.now - started)
+            }
+            print("beside 1000 silent connections and 200 unread ListContainers of 400 KiB each: slowest ListContainers + Version \(slowest)")
+            #expect(slowest < .seconds(2), "a call took \(slowest)")
+            // The slow client's requests were real ones: its answers wait for it, no GOAWAY.
+            let types = try Self.frameTypes(readingFrom: slow, atLeast: 64 << 10)
+            #expect(types.contains(0x0) && !types.contains(0x7), "frames the slow client was sent: \(types)")
         }
     }
 }
