@@ -240,6 +240,11 @@ final class DaemonFixture: @unchecked Sendable {
         }
     }
 
+    /// What the container `name` (attempt 0) of the pod named `pod` has logged so far, CRI-formatted.
+    func containerLog(pod: String, _ name: String) -> String {
+        (try? FileSystem.readText(logDir + "/" + pod + "/" + name + "_0.log")) ?? ""
+    }
+
     @discardableResult
     func runPod(_ name: String) async throws -> String {
         try await runtime.runPodSandbox(.with { $0.config = podConfig(name) }).podSandboxID

@@ -8,7 +8,7 @@ import Glibc
 /// Debian's docker-registry on 127.0.0.1 and a free port, storing into a temp dir; stopped by `stop()`.
 final class DockerRegistry: @unchecked Sendable {
     let port: UInt16
-    let pid: pid_t
+    private(set) var pid: pid_t = 0
     let dir: TemporaryDirectory
     var address: String { "127.0.0.1:\(port)" }
 
@@ -51,7 +51,12 @@ final class DockerRegistry: @unchecked Sendable {
               addr: 127.0.0.1:\(port)\(tlsConfig)
             """
         try dir.write("config.yml", Array(config.utf8))
-        let log = try FileDescriptor.open(dir.path + "/registry.log", O_WRONLY | O_CREAT | O_TRUNC)
+        try await start()
+    }
+
+    /// Starts the registry on its port and storage (again, after `kill()`), and waits until it listens.
+    func start() async throws {
+        let log = try FileDescriptor.open(dir.path + "/registry.log", O_WRONLY | O_CREAT | O_APPEND)
         defer { log.close() }
         pid = try Spawn.run("/usr/bin/docker-registry", arguments: ["docker-registry", "serve", dir.path + "/config.yml"],
                             stdio: .init(stdout: log, stderr: log))
@@ -64,6 +69,13 @@ final class DockerRegistry: @unchecked Sendable {
         }
     }
 
+    /// Kills the registry with SIGKILL, as a crash would, keeping its storage.
+    func kill() {
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
     /// Copies an image from an OCI layout into the registry with skopeo.
     func push(layout: String, tag: String, to repository: String, all: Bool = false) async throws {
         var arguments = ["copy", "--quiet", "--dest-tls-verify=false"]
@@ -74,7 +86,7 @@ final class DockerRegistry: @unchecked Sendable {
     }
 
     func stop() {
-        kill(pid, SIGTERM)
+        Glibc.kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         dir.remove()

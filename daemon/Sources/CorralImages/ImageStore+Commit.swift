@@ -81,7 +81,16 @@ extension ImageStore {
                     }
                     try await blob(index)
                     let digest = try Digest(layer.digest)
-                    _ = try await snapshots.ensure(chainID: chainIDs[index], diffID: diffIDs[index], blob: content.path(of: digest))
+                    do {
+                        _ = try await snapshots.ensure(chainID: chainIDs[index], diffID: diffIDs[index], blob: content.path(of: digest))
+                    } catch ImageError.system(let error) {
+                        // A system call's words alone do not say which layer met them.
+                        throw ImageError.unpack(layer: layer.digest, reason: error.description)
+                    } catch let error as ImageError {
+                        throw error
+                    } catch {
+                        throw ImageError.unpack(layer: layer.digest, reason: "\(error)")
+                    }
                 }
             }
             try await group.waitForAll()

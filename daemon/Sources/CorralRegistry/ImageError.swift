@@ -13,6 +13,8 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreachable(String)
     case timeout(String)
     case system(SystemError)
+    /// A layer that arrived whole could not be unpacked (a full disk, say).
+    case unpack(layer: String, reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreachable(let why): why
         case .timeout(let why): why
         case .system(let error): error.description
+        case .unpack(let layer, let reason): "unpacking layer \(layer): \(reason)"
         }
     }
 }
