@@ -44,7 +44,6 @@ struct CNIFaultTests {
 
     /// Nothing of the failed pods is left, and with the chain repaired a pod starts and gets an address.
     static func checkNothingLeftAndRecovery(_ daemon: DaemonFixture) async throws {
-        #expect(try await daemon.runtime.listPodSandbox(.init()).items.isEmpty)
         try await ChurnTests.sweepAndCheck(daemon, daemon.runtime)
         try daemon.writeNetwork()
         let pod = try await daemon.runPod("repaired")
@@ -67,6 +66,7 @@ struct CNIFaultTests {
             let child = try #require(Int32(try FileSystem.readText(childFile).filter(\.isNumber)))
             let state = (try? FileSystem.readText("/proc/\(child)/stat"))?.split(separator: ")").last?.split(separator: " ").first
             #expect(state == nil || state == "Z", "the plugin's child \(child) is still running")
+            #expect(try await daemon.runtime.listPodSandbox(.init()).items.isEmpty)
             try await Self.checkNothingLeftAndRecovery(daemon)
         }
     }
@@ -80,6 +80,26 @@ struct CNIFaultTests {
             #expect(error.message.contains("plugin type=\"corral-test-crash\" failed (add): netplugin failed"), "\(error)")
             #expect(error.message.contains("unexpected fault address 0x0"), "\(error)")
             #expect(took < .seconds(10), "the failure took \(took)")
+            #expect(try await daemon.runtime.listPodSandbox(.init()).items.isEmpty)
+            try await Self.checkNothingLeftAndRecovery(daemon)
+        }
+    }
+
+    @Test("a pod start abandoned while a plugin is still adding leaves no address: the undoing waits for the adding")
+    func anAbandonedStartLeavesNoLease() async throws {
+        try await DaemonFixture.with { daemon in
+            // After the bridge has leased an address, the chain takes two more seconds.
+            try Self.install(daemon, "corral-test-slow", onAdd: "sleep 2")
+            var options = CallOptions.defaults
+            options.timeout = .milliseconds(700)
+            let config = daemon.podConfig("abandoned")
+            let error = await #expect(throws: RPCError.self) {
+                _ = try await daemon.runtime.runPodSandbox(.with { $0.config = config }, options: options)
+            }
+            #expect(error?.code == .deadlineExceeded || error?.code == .cancelled, "\(String(describing: error))")
+            // Whatever corrald did with the abandoned start (undone it, or kept it NOTREADY),
+            // once the pods are removed no lease is left.
+            try await Task.sleep(for: .seconds(3))
             try await Self.checkNothingLeftAndRecovery(daemon)
         }
     }

@@ -31,7 +31,7 @@ struct DiskFullTests {
 
     static func fillAndRecover(_ daemon: DaemonFixture) async throws {
         let pod = try await daemon.runPod("filler")
-        let filler = try await daemon.runContainer(pod: pod, "filler", ["sh", "-c", "dd if=/dev/zero of=/fill bs=1M; echo dd exited $?; sleep 3600"])
+        let filler = try await daemon.runContainer(pod: pod, "filler", ["sh", "-c", "sleep 2; dd if=/dev/zero of=/fill bs=1M; echo dd exited $?; sleep 3600"])
         #expect(await eventually { daemon.containerLog(pod: "filler", "filler").contains("dd exited 1") },
                 "dd never ran out of space: \(daemon.containerLog(pod: "filler", "filler"))")
         #expect(daemon.containerLog(pod: "filler", "filler").contains("No space left on device"))

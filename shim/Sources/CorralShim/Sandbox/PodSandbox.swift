@@ -22,6 +22,10 @@ actor PodSandbox {
     private var readyAt: UInt64 = 0
     private var exitedAt: UInt64 = 0
     private let stopped = Latch()
+    /// Set while a start sets up the network. A stop or shutdown that comes meanwhile (corrald
+    /// gave up on the start, or restarted and is cleaning up) waits for it: its DEL would
+    /// otherwise run before the ADD it should undo, and what the ADD then makes would leak.
+    private var starting: Latch?
 
     init(shim: ShimContext, tasks: TaskRegistry) {
         self.shim = shim
@@ -73,6 +77,12 @@ actor PodSandbox {
             throw RPCError(.failedPrecondition, "sandbox \(shim.options.id) is \(state), not created")
         }
         if let netns = namespaces.network {
+            let settingUp = Latch()
+            starting = settingUp
+            defer {
+                settingUp.open()
+                starting = nil
+            }
             do {
                 try await setUpNetwork(request, netns: netns)
             } catch {
@@ -182,6 +192,7 @@ actor PodSandbox {
 
     func stop(_ request: Corral_Shim_V1_StopSandboxRequest) async throws(RPCError) {
         try check(request.sandboxID)
+        _ = await starting?.wait()
         if state == .stopped { return }
         await tasks.stopAll(grace: .seconds(Int64(request.timeoutSecs)))
         await tearDownNetwork()
@@ -236,6 +247,7 @@ actor PodSandbox {
     /// Stops what runs, releases namespaces and network: the shim may exit after this.
     func shutdown(_ id: String) async throws(RPCError) {
         try check(id)
+        _ = await starting?.wait()
         await tasks.removeAll()
         await tearDownNetwork()
         namespaces.release()
