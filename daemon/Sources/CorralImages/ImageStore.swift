@@ -23,6 +23,9 @@ public final class ImageStore: Sendable {
     var registry: RegistryClient { clients.withLock { $0.current } }
     /// Blob downloads under way, shared by every pull that needs the same blob.
     let downloads = InFlight<Void>()
+    /// The names `[images] pinned` gives, normalised: an image holding one is pinned, whether
+    /// it was there when they were configured or came later.
+    private let pinnedNames = Mutex<Set<String>>([])
 
     public init(root: String, registry: RegistryConfiguration, logger: Logger) throws {
         self.root = FileSystem.absolute(root)
@@ -66,10 +69,12 @@ public final class ImageStore: Sendable {
         return (try? database.image(id: id)).flatMap { $0 }.flatMap { try? image(from: $0) }
     }
 
-    /// Marks an image as one the kubelet must not garbage-collect.
-    public func setPinned(_ ref: String, _ pinned: Bool) throws {
-        guard let id = resolve(ref) else { throw ImageError.notFound(ref) }
-        try database.setPinned(id: id, pinned)
+    /// The references whose images kubelet must not garbage-collect, now and when they are
+    /// pulled or imported later (as containerd pins its sandbox image on pull). Replaces the
+    /// previous list; a reference that cannot be parsed pins nothing.
+    public func pin(_ references: [String]) {
+        let names = references.compactMap { try? ImageReference.parse($0) }.flatMap { [$0.tagged, $0.digested].compactMap { $0 } }
+        pinnedNames.withLock { $0 = Set(names) }
     }
 
     /// Space used by unpacked layers and stored blobs, for the CRI's ImageFsInfo.
@@ -78,8 +83,9 @@ public final class ImageStore: Sendable {
         var bytes = UInt64(max(0, usage.bytes))
         var inodes = UInt64(max(0, usage.inodes))
         for digest in content.list() {
-            bytes += UInt64(max(0, content.size(of: digest) ?? 0))
-            inodes += 1
+            let blob = DiskUsage.of(content.path(of: digest))
+            bytes += blob.bytes
+            inodes += blob.inodes
         }
         return (layersDirectory, bytes, inodes)
     }
@@ -106,6 +112,8 @@ public final class ImageStore: Sendable {
     func image(from record: ImageRecord) throws -> Image {
         let config = try JSONCoding.decode(ImageConfiguration.self, from: record.config, what: "image config \(record.id)")
         return Image(id: record.id, repoTags: record.tags, repoDigests: record.digests, size: UInt64(max(0, record.size)),
-                     config: config, chainIDs: record.chainIDs, pinned: record.pinned, manifestDigest: record.manifestDigest)
+                     config: config, chainIDs: record.chainIDs,
+                     pinned: record.pinned || pinnedNames.withLock { !$0.isDisjoint(with: record.tags + record.digests) },
+                     manifestDigest: record.manifestDigest)
     }
 }

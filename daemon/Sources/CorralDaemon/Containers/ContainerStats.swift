@@ -1,4 +1,5 @@
 import CRIAPI
+import CorralSystem
 import Foundation
 import ShimAPI
 import Synchronization
@@ -92,19 +93,11 @@ extension CRIService {
         return stats
     }
 
-    /// The bytes and inodes of the container's own layer (its overlay upper dir).
+    /// The bytes and inodes of the container's own layer (its overlay upper dir), as du counts
+    /// them (containerd's overlay snapshotter reports the same).
     static func usage(ofUpper options: [String]) -> (bytes: UInt64, inodes: UInt64) {
-        guard let upper = options.first(where: { $0.hasPrefix("upperdir=") })?.dropFirst("upperdir=".count),
-              let walker = FileManager.default.enumerator(atPath: String(upper)) else { return (0, 0) }
-        var bytes: UInt64 = 0
-        var inodes: UInt64 = 1
-        while let path = walker.nextObject() as? String {
-            inodes += 1
-            // A file the container removed while it was counted adds nothing.
-            if let size = (try? FileManager.default.attributesOfItem(atPath: String(upper) + "/" + path))?[.size] as? UInt64 {
-                bytes += size
-            }
-        }
-        return (bytes, inodes)
+        guard let upper = options.first(where: { $0.hasPrefix("upperdir=") })?.dropFirst("upperdir=".count) else { return (0, 0) }
+        let usage = DiskUsage.of(String(upper))
+        return (usage.bytes, usage.inodes)
     }
 }

@@ -45,12 +45,7 @@ final class ConfigReloader: Sendable {
             applied.append("registry")
         }
         if fresh.images.pinned != current.images.pinned {
-            let unpinned = Set(current.images.pinned).subtracting(fresh.images.pinned).map { ($0, false) }
-            for (reference, pinned) in unpinned + fresh.images.pinned.map({ ($0, true) }) {
-                do { try images.setPinned(reference, pinned) } catch {
-                    logger.notice("a pinned image is not in the store yet", metadata: ["image": "\(reference)", "error": "\(error)"])
-                }
-            }
+            images.pin(fresh.images.pinned)
             applied.append("images.pinned")
         }
         running.withLock {

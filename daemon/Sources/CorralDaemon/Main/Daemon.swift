@@ -29,11 +29,7 @@ struct Daemon {
         try await registry.load()
         let images = try ImageStore(root: config.root, registry: RegistryConfiguration(config), logger: Logger(label: "images"))
         // `[images] pinned`: reported as pinned, so kubelet's image GC leaves them alone.
-        for reference in config.images.pinned {
-            do { try images.setPinned(reference, true) } catch {
-                logger.notice("a pinned image is not in the store yet", metadata: ["image": "\(reference)"])
-            }
-        }
+        images.pin(config.images.pinned)
         let shimBinary = ShimBinary.readOnlyMount(of: ShimLauncher.locate(configured: config.shimPath),
                                                   stateRoot: config.state, logger: logger)
         let launcher = ShimLauncher(binary: shimBinary,

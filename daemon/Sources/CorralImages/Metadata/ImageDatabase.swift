@@ -119,12 +119,6 @@ final class ImageDatabase: Sendable {
         }
     }
 
-    func setPinned(id: String, _ pinned: Bool) throws {
-        try pool.write { db in
-            try db.execute(sql: "UPDATE images SET pinned = ? WHERE id = ?", arguments: [pinned, id])
-        }
-    }
-
     /// Removes one name. The image goes with it when no tag is left and either a tag was
     /// removed or no name at all is left; a repository's repo digests go with its last tag
     /// (as `docker rmi` does). Answers whether the image went.

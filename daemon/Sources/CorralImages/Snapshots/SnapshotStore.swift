@@ -69,8 +69,11 @@ final class SnapshotStore: Sendable {
             guard result.diffID.description == diffID else {
                 throw ImageError.digestMismatch(expected: diffID, actual: result.diffID.description)
             }
+            // Counted as du counts it (blocks, directories, hard links once), which is what
+            // kubelet sets against the disk's capacity; the tar's lengths say less.
+            let usage = DiskUsage.of(temporary)
             let (record, placed) = try database.addSnapshot(
-                chainID: chainID, diffID: diffID, bytes: Int64(result.bytes), inodes: Int64(result.inodes)
+                chainID: chainID, diffID: diffID, bytes: Int64(usage.bytes), inodes: Int64(usage.inodes)
             ) { number in
                 try FileSystem.rename(temporary, to: directory(number))
             }
