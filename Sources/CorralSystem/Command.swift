@@ -22,10 +22,10 @@ public struct CommandResult: Sendable, Equatable {
 /// writes happen on a thread of their own, never on the cooperative pool.
 ///
 /// With a `timeLimit`, the program runs in a session of its own, and that whole process group
-/// is killed when the limit passes or the calling task is cancelled: a hung plugin must not hold
-/// its caller, and what it started (an iptables, a sleep) must not outlive it holding the pipes.
-/// Without one, the program runs to its end whatever the caller does (a runtime's create killed
-/// halfway would leave more to clean up than it saves).
+/// is killed when the limit passes: a hung plugin must not hold its caller, and what it started
+/// (an iptables, a sleep) must not outlive it holding the pipes. A cancelled caller does not
+/// kill the program: the work it started (a CNI ADD, the DEL that undoes it) is finished, as a
+/// program killed halfway would leave more to clean up than it saves.
 public enum Command {
     public static func run(_ path: String, arguments: [String], environment: [String]? = nil,
                            stdin: [UInt8] = [], outputLimit: Int = 16 << 20, timeLimit: Duration? = nil,
@@ -90,8 +90,8 @@ public enum Command {
     }
 
     /// Waits for the leader of process group `group`, killing the whole group if that takes
-    /// longer than `limit` or the caller is cancelled. A kill can race the leader's reap only by
-    /// the moment before `finished` is set, far too short for its id to lead another group.
+    /// longer than `limit`. A kill can race the leader's reap only by the moment before
+    /// `finished` is set, far too short for its id to lead another group.
     private static func waitKilling(group: pid_t, after limit: Duration,
                                     _ wait: @Sendable () async -> ExitStatus) async -> (ExitStatus, Bool) {
         let killed = Atomic<Bool>(false)
@@ -101,11 +101,12 @@ public enum Command {
             killed.store(true, ordering: .releasing)
             Glibc.kill(-group, SIGKILL)
         }
-        let watchdog = Task {
+        // Not a child task: the caller's cancellation must not end the limit early either.
+        let watchdog = Task.detached {
             try? await Task.sleep(for: limit)
             if !Task.isCancelled { killGroup() }
         }
-        let status = await withTaskCancellationHandler { await wait() } onCancel: { killGroup() }
+        let status = await wait()
         finished.store(true, ordering: .releasing)
         watchdog.cancel()
         return (status, killed.load(ordering: .acquiring))

@@ -105,11 +105,11 @@ final class DaemonFixture: @unchecked Sendable {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    /// The pods' first network: a bridge of the fixture's own and portmap, then `plugins` (JSON
-    /// objects), which a test adds to make the chain misbehave. Read by each new pod.
-    func writeNetwork(appending plugins: [String] = []) throws {
+    /// The pods' first network: a bridge of the fixture's own and portmap, with `before` and
+    /// then `plugins` (JSON objects), which a test adds to make the chain misbehave. Read by each new pod.
+    func writeNetwork(before: [String] = [], appending plugins: [String] = []) throws {
         let conflist = """
-            {"cniVersion": "1.0.0", "name": "corral-dtest-\(suffix)", "plugins": [
+            {"cniVersion": "1.0.0", "name": "corral-dtest-\(suffix)", "plugins": [\(before.map { $0 + ", " }.joined())
               {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": false,
                "ipam": {"type": "host-local", "subnet": "\(subnet)", "dataDir": "\(dir)/ipam"}},
               {"type": "portmap", "capabilities": {"portMappings": true}}\(plugins.map { ", " + $0 }.joined())]}
