@@ -1,7 +1,10 @@
+import AdminAPI
 import ArgumentParser
 import CRIAPI
+import GRPCCore
 
-/// `corralctl pull REF`: PullImage, then the image id, as `crictl pull` prints it.
+/// `corralctl pull REF`: the image pulled through corrald with each layer's bytes shown as they
+/// arrive, then the image id, as `crictl pull` prints it.
 struct PullCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pull", abstract: "Pull an image through corrald.")
 
@@ -32,14 +35,38 @@ struct PullCommand: AsyncParsableCommand {
             }
         }
         let connection = try CRIConnection(global.daemon, seconds: timeout)
-        // The CRI's PullImage is one unary call that reports nothing until the image is in, so
-        // there is no progress to draw: an elapsed-time spinner shows the pull is alive.
-        let response = try await Spinner.whileRunning("pulling \(reference)") {
-            try await connection.run { cri in try await cri.images.pullImage(request, options: cri.options) }
+        let progress = Corral_Admin_V1_PullRequest.with {
+            $0.reference = reference
+            $0.username = request.auth.username
+            $0.password = request.auth.password
+        }
+        let response = try await connection.run { cri in
+            do {
+                return try await Self.pullShowingProgress(progress, cri)
+            } catch let error as RPCError where error.code == .unimplemented {
+                // A corrald without the admin pull: the CRI's PullImage, which reports nothing
+                // until the image is in, under an elapsed-time spinner.
+                return try await Spinner.whileRunning("pulling \(reference)") {
+                    try await cri.images.pullImage(request, options: cri.options)
+                }
+            }
         }
         switch output {
         case .json: try JSONOutput.print(response)
         case .table: print("Image is up to date for \(response.imageRef)")
+        }
+    }
+
+    /// corrald's admin pull, drawing its progress; answers as the CRI's PullImage would.
+    static func pullShowingProgress(_ request: Corral_Admin_V1_PullRequest, _ cri: CRI) async throws -> Runtime_V1_PullImageResponse {
+        try await cri.admin.pullImage(request, options: cri.options) { response in
+            var view = PullProgressView()
+            var imageID = ""
+            for try await message in response.messages {
+                view.show(message.layers)
+                if !message.imageID.isEmpty { imageID = message.imageID }
+            }
+            return .with { $0.imageRef = imageID }
         }
     }
 }

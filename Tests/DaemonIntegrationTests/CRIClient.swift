@@ -1,3 +1,4 @@
+import AdminAPI
 import CRIAPI
 import CRIGRPC
 import GRPCCore
@@ -8,6 +9,8 @@ final class CRIClient: Sendable {
     let grpc: GRPCClient<HTTP2ClientTransport.Posix>
     let runtime: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
     let images: Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
+    /// corrald's own image service beside the CRI, as corralctl uses it.
+    let admin: Corral_Admin_V1_Images.Client<HTTP2ClientTransport.Posix>
     private let connections: Task<Void, any Error>
 
     init(socket: String) throws {
@@ -19,6 +22,7 @@ final class CRIClient: Sendable {
         self.grpc = grpc
         runtime = Runtime_V1_RuntimeService.Client(wrapping: grpc)
         images = Runtime_V1_ImageService.Client(wrapping: grpc)
+        admin = Corral_Admin_V1_Images.Client(wrapping: grpc)
         connections = Task { try await grpc.runConnections() }
     }
 

@@ -31,7 +31,8 @@ struct ChurnTests {
         }
     }
 
-    /// What the workers know for sure: pods RunPodSandbox answered, and those removed since.
+    /// What the workers know for sure: pods RunPodSandbox answered, and those whose removal was
+    /// asked for since (corrald may have removed one and died before it answered).
     struct Tally {
         var acknowledged: Set<String> = []
         var removed: Set<String> = []
@@ -62,11 +63,9 @@ struct ChurnTests {
             let echo = try await runtime.execSync(.with { $0.containerID = id; $0.cmd = ["echo", name]; $0.timeout = 10 })
             guard echo.stdout == Data((name + "\n").utf8) else { throw TestFailure("exec answered \(echo)") }
             _ = try await runtime.stopPodSandbox(.with { $0.podSandboxID = pod })
+            ledger.withLock { _ = $0.removed.insert(pod) }
             _ = try await runtime.removePodSandbox(.with { $0.podSandboxID = pod })
-            ledger.withLock {
-                $0.removed.insert(pod)
-                $0.completed += 1
-            }
+            ledger.withLock { $0.completed += 1 }
         } catch {
             ledger.withLock { $0.failed += 1 }
         }

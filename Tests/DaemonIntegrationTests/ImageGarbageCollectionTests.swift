@@ -15,8 +15,13 @@ struct ImageGarbageCollectionTests {
     /// An OCI archive of the test image's busybox layer under an uncompressed layer holding
     /// `/random.bin` (random bytes, so no two images share it), named `docker.io/library/NAME:latest`.
     static func archive(_ daemon: DaemonFixture, name: String) throws -> String {
+        try archive(layoutIn: daemon.dir, name: name)
+    }
+
+    /// The same, made under `dir`.
+    static func archive(layoutIn dir: String, name: String) throws -> String {
         let base = try TestImage.prepare()
-        let work = daemon.dir + "/gc-" + name
+        let work = dir + "/gc-" + name
         let blobs = work + "/blobs/sha256"
         try FileSystem.makeDirectories(blobs, mode: 0o755)
         func json(_ path: String) throws -> [String: Any] {

@@ -36,20 +36,7 @@ final class DockerRegistry: @unchecked Sendable {
                     """
             }
         }
-        let config = """
-            version: 0.1
-            log:
-              level: error
-              accesslog:
-                disabled: true
-            storage:
-              filesystem:
-                rootdirectory: \(dir.path)/storage
-              delete:
-                enabled: true
-            http:
-              addr: 127.0.0.1:\(port)\(tlsConfig)
-            """
+        let config = dockerRegistryConfig(storage: dir.path + "/storage", port: port, http: tlsConfig)
         try dir.write("config.yml", Array(config.utf8))
         try await start()
     }

@@ -1,6 +1,7 @@
 import CorralSystem
 import Foundation
 import Synchronization
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -8,10 +8,11 @@ extension ImageStore {
     /// Pulls an image from its registry (through the configured mirrors), for this platform.
     /// The image gets the reference's tag (moved from any image that had it) and the repo
     /// digest `name@<manifest or index digest>`. Layers are unpacked as soon as each arrives.
-    public func pull(_ reference: String, auth: RegistryCredentials?) async throws -> Image {
+    /// `progress`, when given, follows each layer's bytes as they arrive.
+    public func pull(_ reference: String, auth: RegistryCredentials?, progress: PullProgress? = nil) async throws -> Image {
         let started = ContinuousClock.now
         do {
-            let image = try await pullOnce(reference, auth: auth, started: started)
+            let image = try await pullOnce(reference, auth: auth, progress: progress, started: started)
             Counter(label: "corral_image_pulls_total", dimensions: [("result", "ok")]).increment()
             Timer(label: "corral_image_pull_duration_seconds").recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             return image
@@ -21,7 +22,8 @@ extension ImageStore {
         }
     }
 
-    private func pullOnce(_ reference: String, auth: RegistryCredentials?, started: ContinuousClock.Instant) async throws -> Image {
+    private func pullOnce(_ reference: String, auth: RegistryCredentials?, progress: PullProgress?,
+                          started: ContinuousClock.Instant) async throws -> Image {
         let ref = try ImageReference.parse(reference)
         // One client for the whole pull, even if SIGHUP brings new registry settings meanwhile.
         let registry = self.registry
@@ -63,8 +65,9 @@ extension ImageStore {
 
         let limiter = AsyncLimiter(limit: registry.configuration.maxConcurrentDownloads)
         let layers = pending.manifest.layers
+        progress?.expect(layers)
         let image = try await commit(pending) { [self] index in
-            try await limiter.run { try await download(layers[index], from: repository) }
+            try await limiter.run { try await download(layers[index], from: repository, progress: progress) }
         }
         logger.info("image pulled", metadata: ["reference": "\(ref)", "id": "\(image.id)",
                                                "elapsed": "\(ContinuousClock.now - started)"])
@@ -73,9 +76,12 @@ extension ImageStore {
 
     /// Brings a blob into the content store unless it is there; one download per blob however
     /// many pulls want it. A download that receives nothing for the progress timeout fails.
-    func download(_ descriptor: Descriptor, from repository: RegistryRepository) async throws {
+    func download(_ descriptor: Descriptor, from repository: RegistryRepository, progress: PullProgress? = nil) async throws {
         let digest = try Digest(descriptor.digest)
-        if content.contains(digest) { return }
+        if content.contains(digest) {
+            progress?.update(descriptor.digest, .exists)
+            return
+        }
         let store = content
         let timeout = repository.client.configuration.progressTimeout
         try await downloads.run(digest.description) {
@@ -84,10 +90,16 @@ extension ImageStore {
             try await watchdog.run("download of \(digest)") {
                 let writer = try store.writer()
                 defer { writer.abort() }
-                try await repository.fetchBlob(descriptor, into: writer, watchdog: watchdog)
+                if let progress {
+                    try await repository.fetchBlob(descriptor, into: ProgressSink(writer, progress: progress, digest: descriptor.digest),
+                                                   watchdog: watchdog)
+                } else {
+                    try await repository.fetchBlob(descriptor, into: writer, watchdog: watchdog)
+                }
                 try writer.commit(expected: digest, size: descriptor.size)
             }
             Counter(label: "corral_image_pull_bytes_total").increment(by: Int64(descriptor.size))
         }
+        progress?.update(descriptor.digest, .done)
     }
 }

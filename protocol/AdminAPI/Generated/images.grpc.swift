@@ -49,10 +49,24 @@ public enum Corral_Admin_V1_Images: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "PullImage" metadata.
+        public enum PullImage: Sendable {
+            /// Request type for "PullImage".
+            public typealias Input = Corral_Admin_V1_PullRequest
+            /// Response type for "PullImage".
+            public typealias Output = Corral_Admin_V1_PullProgress
+            /// Descriptor for "PullImage".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "corral.admin.v1.Images"),
+                method: "PullImage",
+                type: .serverStreaming
+            )
+        }
         /// Descriptors for all methods in the "corral.admin.v1.Images" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ImportImages.descriptor,
-            ExportImages.descriptor
+            ExportImages.descriptor,
+            PullImage.descriptor
         ]
     }
 }
@@ -120,6 +134,25 @@ extension Corral_Admin_V1_Images {
             request: GRPCCore.StreamingServerRequest<Corral_Admin_V1_ExportRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Corral_Admin_V1_ExportResponse>
+
+        /// Handle the "PullImage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Pulls an image as the CRI's PullImage does, reporting each layer's bytes as they arrive
+        /// > (about ten times a second); the last message names the image.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Corral_Admin_V1_PullRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Corral_Admin_V1_PullProgress` messages.
+        func pullImage(
+            request: GRPCCore.StreamingServerRequest<Corral_Admin_V1_PullRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Corral_Admin_V1_PullProgress>
     }
 
     /// Service protocol for the "corral.admin.v1.Images" service.
@@ -171,6 +204,25 @@ extension Corral_Admin_V1_Images {
             request: GRPCCore.ServerRequest<Corral_Admin_V1_ExportRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Corral_Admin_V1_ExportResponse>
+
+        /// Handle the "PullImage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Pulls an image as the CRI's PullImage does, reporting each layer's bytes as they arrive
+        /// > (about ten times a second); the last message names the image.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Corral_Admin_V1_PullRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Corral_Admin_V1_PullProgress` messages.
+        func pullImage(
+            request: GRPCCore.ServerRequest<Corral_Admin_V1_PullRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Corral_Admin_V1_PullProgress>
     }
 
     /// Simple service protocol for the "corral.admin.v1.Images" service.
@@ -220,6 +272,26 @@ extension Corral_Admin_V1_Images {
             request: Corral_Admin_V1_ExportRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Corral_Admin_V1_ExportResponse
+
+        /// Handle the "PullImage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Pulls an image as the CRI's PullImage does, reporting each layer's bytes as they arrive
+        /// > (about ten times a second); the last message names the image.
+        ///
+        /// - Parameters:
+        ///   - request: A `Corral_Admin_V1_PullRequest` message.
+        ///   - response: A response stream of `Corral_Admin_V1_PullProgress` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func pullImage(
+            request: Corral_Admin_V1_PullRequest,
+            response: GRPCCore.RPCWriter<Corral_Admin_V1_PullProgress>,
+            context: GRPCCore.ServerContext
+        ) async throws
     }
 }
 
@@ -244,6 +316,17 @@ extension Corral_Admin_V1_Images.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Corral_Admin_V1_ExportResponse>(),
             handler: { request, context in
                 try await self.exportImages(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Corral_Admin_V1_Images.Method.PullImage.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Corral_Admin_V1_PullRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Corral_Admin_V1_PullProgress>(),
+            handler: { request, context in
+                try await self.pullImage(
                     request: request,
                     context: context
                 )
@@ -276,6 +359,17 @@ extension Corral_Admin_V1_Images.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func pullImage(
+        request: GRPCCore.StreamingServerRequest<Corral_Admin_V1_PullRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Corral_Admin_V1_PullProgress> {
+        let response = try await self.pullImage(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -304,6 +398,23 @@ extension Corral_Admin_V1_Images.SimpleServiceProtocol {
                 context: context
             ),
             metadata: [:]
+        )
+    }
+
+    public func pullImage(
+        request: GRPCCore.ServerRequest<Corral_Admin_V1_PullRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Corral_Admin_V1_PullProgress> {
+        return GRPCCore.StreamingServerResponse<Corral_Admin_V1_PullProgress>(
+            metadata: [:],
+            producer: { writer in
+                try await self.pullImage(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
         )
     }
 }
@@ -367,6 +478,30 @@ extension Corral_Admin_V1_Images {
             deserializer: some GRPCCore.MessageDeserializer<Corral_Admin_V1_ExportResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Corral_Admin_V1_ExportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PullImage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Pulls an image as the CRI's PullImage does, reporting each layer's bytes as they arrive
+        /// > (about ten times a second); the last message names the image.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Corral_Admin_V1_PullRequest` message.
+        ///   - serializer: A serializer for `Corral_Admin_V1_PullRequest` messages.
+        ///   - deserializer: A deserializer for `Corral_Admin_V1_PullProgress` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func pullImage<Result>(
+            request: GRPCCore.ClientRequest<Corral_Admin_V1_PullRequest>,
+            serializer: some GRPCCore.MessageSerializer<Corral_Admin_V1_PullRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Corral_Admin_V1_PullProgress>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Corral_Admin_V1_PullProgress>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -459,6 +594,39 @@ extension Corral_Admin_V1_Images {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "PullImage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Pulls an image as the CRI's PullImage does, reporting each layer's bytes as they arrive
+        /// > (about ten times a second); the last message names the image.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Corral_Admin_V1_PullRequest` message.
+        ///   - serializer: A serializer for `Corral_Admin_V1_PullRequest` messages.
+        ///   - deserializer: A deserializer for `Corral_Admin_V1_PullProgress` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func pullImage<Result>(
+            request: GRPCCore.ClientRequest<Corral_Admin_V1_PullRequest>,
+            serializer: some GRPCCore.MessageSerializer<Corral_Admin_V1_PullRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Corral_Admin_V1_PullProgress>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Corral_Admin_V1_PullProgress>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Corral_Admin_V1_Images.Method.PullImage.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -518,6 +686,34 @@ extension Corral_Admin_V1_Images.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Corral_Admin_V1_ExportRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Corral_Admin_V1_ExportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PullImage" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Pulls an image as the CRI's PullImage does, reporting each layer's bytes as they arrive
+    /// > (about ten times a second); the last message names the image.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Corral_Admin_V1_PullRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func pullImage<Result>(
+        request: GRPCCore.ClientRequest<Corral_Admin_V1_PullRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Corral_Admin_V1_PullProgress>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.pullImage(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Corral_Admin_V1_PullRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Corral_Admin_V1_PullProgress>(),
             options: options,
             onResponse: handleResponse
         )
@@ -587,6 +783,38 @@ extension Corral_Admin_V1_Images.ClientProtocol {
             metadata: metadata
         )
         return try await self.exportImages(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PullImage" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Pulls an image as the CRI's PullImage does, reporting each layer's bytes as they arrive
+    /// > (about ten times a second); the last message names the image.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func pullImage<Result>(
+        _ message: Corral_Admin_V1_PullRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Corral_Admin_V1_PullProgress>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Corral_Admin_V1_PullRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.pullImage(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -13,4 +13,11 @@ struct AdminImagesHandler: Corral_Admin_V1_Images.SimpleServiceProtocol {
     func exportImages(request: Corral_Admin_V1_ExportRequest, context: ServerContext) async throws -> Corral_Admin_V1_ExportResponse {
         try await instrumentation.run("ExportImages", ["path": request.path]) { try await service.exportImages(request) }
     }
+
+    func pullImage(request: Corral_Admin_V1_PullRequest, response: RPCWriter<Corral_Admin_V1_PullProgress>,
+                   context: ServerContext) async throws {
+        try await instrumentation.run("PullImage", ["image": request.reference]) {
+            try await service.pullReportingProgress(request) { try await response.write($0) }
+        }
+    }
 }

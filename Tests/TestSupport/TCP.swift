@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// Loopback TCP for the test servers: listen on 127.0.0.1, find a free port, probe one.
-enum TCP {
-    static func loopback(port: UInt16) -> sockaddr_in {
+public enum TCP {
+    public static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -15,7 +15,7 @@ enum TCP {
     }
 
     /// A listening socket on 127.0.0.1 and the port it got.
-    static func listen(port: UInt16 = 0) throws -> (fd: Int32, port: UInt16) {
+    public static func listen(port: UInt16 = 0) throws -> (fd: Int32, port: UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket") }
         var one: Int32 = 1
@@ -37,13 +37,13 @@ enum TCP {
         return (fd, UInt16(bigEndian: actual.sin_port))
     }
 
-    static func freePort() throws -> UInt16 {
+    public static func freePort() throws -> UInt16 {
         let (fd, port) = try listen()
         close(fd)
         return port
     }
 
-    static func canConnect(port: UInt16) -> Bool {
+    public static func canConnect(port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
