@@ -88,6 +88,40 @@ struct ExtractionTests {
         #expect(readText(box.layer + "/sized") == "twelve bytes")
     }
 
+    /// The header's name field holds the first 100 bytes of a longer name; when those end in
+    /// '/', the member is still the regular file its type says (found by bench/pull on a
+    /// Debian package's files, which failed the whole pull with a checksum error).
+    @Test("a long name whose first 100 bytes end in '/' is still a file, with PAX or GNU long names")
+    func longNameCutAtASlash() throws {
+        let box = try ExtractionSandbox("cutatslash")
+        defer { box.remove() }
+        let directory = String(repeating: "d", count: 99)
+        let name = directory + "/file-past-the-cut"
+        var pax = TarWriter()
+        pax.add(.init(name: directory + "/", content: Array("pax".utf8), pax: [("path", Array(name.utf8))]))
+        pax.file("after", "still read")
+        try box.unpack(pax.finished())
+        #expect(readText(box.layer + "/" + name) == "pax")
+        #expect(readText(box.layer + "/after") == "still read")
+
+        let gnuBox = try ExtractionSandbox("cutatslashgnu")
+        defer { gnuBox.remove() }
+        var gnu = TarWriter(format: .gnu)
+        gnu.file(name, "gnu")
+        gnu.file("after", "still read")
+        try gnuBox.unpack(gnu.finished())
+        #expect(readText(gnuBox.layer + "/" + name) == "gnu")
+        #expect(readText(gnuBox.layer + "/after") == "still read")
+
+        // A pre-POSIX entry (type '\0') named with a trailing '/' is a directory.
+        let oldBox = try ExtractionSandbox("v7dir")
+        defer { oldBox.remove() }
+        var old = TarWriter()
+        old.add(.init(name: "olddir/", type: 0))
+        try oldBox.unpack(old.finished())
+        #expect(fileType(oldBox.layer + "/olddir") == S_IFDIR)
+    }
+
     @Test("archives GNU tar writes (gnu and pax formats) unpack the same")
     func realTar() async throws {
         let src = try TemporaryDirectory("realtar")

@@ -65,6 +65,7 @@ final class TarReader {
             if let longName { entry.path = longName }
             if let longLink { entry.linkName = longLink }
             try TarReader.apply(attributes, to: &entry)
+            if type == 0 && entry.path.last == UInt8(ascii: "/") { entry.kind = .directory }
             if attributes.keys.contains(where: { $0.hasPrefix("GNU.sparse.") }) {
                 throw .unsupported("tar: sparse files (\(entry.pathText)) are not supported in layers")
             }
@@ -115,8 +116,11 @@ final class TarReader {
         }
         let kind: TarEntry.Kind
         switch type {
+        // A pre-POSIX '\0' entry whose name ends in '/' is a directory, which `next` decides
+        // once a PAX path or GNU long name has replaced the header's cut-off name: that one
+        // may end in '/' only because the cut fell there.
         case 0, UInt8(ascii: "0"), UInt8(ascii: "7"):
-            kind = name.last == UInt8(ascii: "/") ? .directory : .regular
+            kind = .regular
         case UInt8(ascii: "1"): kind = .hardLink
         case UInt8(ascii: "2"): kind = .symbolicLink
         case UInt8(ascii: "3"): kind = .characterDevice
