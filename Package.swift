@@ -169,12 +169,27 @@ let package = Package(
         // bench/cri-latency: a persistent CRI client timing kubelet's calls, against corrald or containerd.
         // What both CRI benches share: progress on stderr, their cgroup parent's cleanup.
         .target(name: "BenchSupport", path: "bench/Support"),
+        // What the CRI benches share of the CRI: a connection held as kubelet holds it, image calls,
+        // the server's CPU time and memory.
+        .target(name: "BenchCRIClient",
+                dependencies: ["CRIAPI", "CRIGRPC",
+                               .product(name: "GRPCCore", package: "grpc-swift-2"),
+                               .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport")],
+                path: "bench/CRIClient"),
         .executableTarget(name: "corral-cri-bench",
-                          dependencies: ["CRIAPI", "CRIGRPC", "BenchSupport",
+                          dependencies: ["CRIAPI", "CRIGRPC", "BenchSupport", "BenchCRIClient",
                                          .product(name: "GRPCCore", package: "grpc-swift-2"),
                                          .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "bench/cri-latency/Sources"),
+
+        // bench/pull: cold image pulls (big, many layers, many at once) against corrald or containerd,
+        // of images it builds and pushes to the lab registry itself.
+        .executableTarget(name: "corral-pull-bench",
+                          dependencies: ["CRIAPI", "BenchSupport", "BenchCRIClient", "CorralTar", "CorralSystem",
+                                         .product(name: "Crypto", package: "swift-crypto"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "bench/pull/Sources"),
 
         // bench/stream: exec round trips and port-forward throughput through a CRI streaming server.
         .executableTarget(name: "corral-stream-bench",

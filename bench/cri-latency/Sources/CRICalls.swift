@@ -1,22 +1,10 @@
+import BenchCRIClient
 import CRIAPI
 
 /// The CRI calls of the scenario, one request each, with the checks kubelet would make on the
 /// answers kept out of the timed span by the caller.
 extension CRIConnection {
     private static let callDeadline = deadline(seconds: 60)
-
-    func imagePresent(_ image: String) async throws -> Bool {
-        var request = Runtime_V1_ImageStatusRequest()
-        request.image.image = image
-        let response = try await images.imageStatus(request, options: Self.callDeadline)
-        return response.hasImage && !response.image.id.isEmpty
-    }
-
-    func pullImage(_ image: String) async throws {
-        var request = Runtime_V1_PullImageRequest()
-        request.image.image = image
-        _ = try await images.pullImage(request, options: Self.deadline(seconds: 600))
-    }
 
     func runPodSandbox(_ config: Runtime_V1_PodSandboxConfig) async throws -> String {
         var request = Runtime_V1_RunPodSandboxRequest()
@@ -74,10 +62,5 @@ extension CRIConnection {
         var request = Runtime_V1_RemovePodSandboxRequest()
         request.podSandboxID = id
         _ = try await runtime.removePodSandbox(request, options: Self.callDeadline)
-    }
-
-    func runtimeName() async throws -> String {
-        let version = try await runtime.version(Runtime_V1_VersionRequest(), options: Self.callDeadline)
-        return "\(version.runtimeName) \(version.runtimeVersion)"
     }
 }

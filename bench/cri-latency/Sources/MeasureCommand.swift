@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchCRIClient
 import BenchSupport
 import Foundation
 

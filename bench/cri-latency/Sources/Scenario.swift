@@ -1,3 +1,4 @@
+import BenchCRIClient
 import BenchSupport
 import CRIAPI
 import Foundation

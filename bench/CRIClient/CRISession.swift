@@ -11,7 +11,7 @@ import GRPCNIOTransportHTTP2Posix
 /// failing the call in flight. Kubelet (grpc-go) has no such limit; a fresh connection every
 /// 150 calls stays under it against any server and costs no timed call anything, since each
 /// new connection is opened and used once before it is handed out.
-actor CRISession {
+public actor CRISession {
     private let socketPath: String
     private let callsPerConnection: Int
     /// grpc-swift's clients hold each flush for up to 100 µs by default, hoping to batch more
@@ -20,16 +20,16 @@ actor CRISession {
     private var client: GRPCClient<CRIConnection.Transport>?
     private var running: Task<Void, any Error>?
     private var calls = 0
-    private(set) var connectionsOpened = 0
+    public private(set) var connectionsOpened = 0
 
-    init(endpoint: String, callsPerConnection: Int = 150, coalesceFlushes: Bool) {
+    public init(endpoint: String, callsPerConnection: Int = 150, coalesceFlushes: Bool) {
         socketPath = endpoint.hasPrefix("unix://") ? String(endpoint.dropFirst("unix://".count)) : endpoint
         self.callsPerConnection = callsPerConnection
         self.coalesceFlushes = coalesceFlushes
     }
 
     /// The connection for the next call, opening a new one first when this one has had its share.
-    func connection() async throws -> CRIConnection {
+    public func connection() async throws -> CRIConnection {
         let current: GRPCClient<CRIConnection.Transport>
         if let client, calls < callsPerConnection {
             current = client
@@ -41,7 +41,7 @@ actor CRISession {
     }
 
     /// Drops the current connection, e.g. after a failed call, so cleanup starts on a fresh one.
-    func reset() async {
+    public func reset() async {
         guard let client, let running else { return }
         self.client = nil
         self.running = nil

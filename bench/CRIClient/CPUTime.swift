@@ -2,9 +2,9 @@ import Foundation
 
 /// CPU time (user + system) of this process and of the server, to tell how much of a call's
 /// latency each side spent computing.
-enum CPUTime {
+public enum CPUTime {
     /// This process's, in microseconds.
-    static func ownMicros() -> Int {
+    public static func ownMicros() -> Int {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000
@@ -12,7 +12,7 @@ enum CPUTime {
     }
 
     /// Another process's, in microseconds (/proc counts clock ticks of 10 ms); nil when it is gone.
-    static func micros(pid: Int32) -> Int? {
+    public static func micros(pid: Int32) -> Int? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         // Fields after the command name: state is the first, utime the 12th, stime the 13th.

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The resident set of the CRI server, as /proc reports it.
-enum ServerMemory {
+public enum ServerMemory {
     /// VmRSS of `pid` in kB, or nil when the process is gone or /proc can't be read.
-    static func residentKiB(pid: Int32) -> Int? {
+    public static func residentKiB(pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             // "VmRSS:\t   12345 kB"
