@@ -22,6 +22,13 @@ extension FileDescriptor {
 
     /// Empties the file and moves the offset back to its start, to write it over.
     public func truncateToEmpty(subject: String = "") throws(SystemError) {
-        guard ftruncate(rawValue, 0) == 0, lseek(rawValue, 0, SEEK_SET) == 0 else { throw SystemError("ftruncate", subject) }
+        try truncate(to: 0, subject: subject)
+    }
+
+    /// Cuts the file to `length` bytes and moves the offset there, to go on writing from it.
+    public func truncate(to length: Int64, subject: String = "") throws(SystemError) {
+        guard ftruncate(rawValue, off_t(length)) == 0, lseek(rawValue, off_t(length), SEEK_SET) == off_t(length) else {
+            throw SystemError("ftruncate", subject)
+        }
     }
 }

@@ -63,10 +63,12 @@ struct PendingImage: Sendable {
 }
 
 extension ImageStore {
-    /// Unpacks the image's layers as their blobs become available (`blob(i)` answers once layer
-    /// i is in the content store) and records the image. The layers' blobs and chain IDs are
-    /// leased for the whole time, so garbage collection cannot take them away in between.
-    func commit(_ pending: PendingImage, blob: @escaping @Sendable (Int) async throws -> Void) async throws -> Image {
+    /// Unpacks the image's layers as their blobs arrive and records the image. `blob(i, feed)`
+    /// answers once layer i is in the content store; a download that reports its bytes to
+    /// `feed` as it writes them has its layer unpacked along behind it, verified before the end.
+    /// The layers' blobs and chain IDs are leased for the whole time, so garbage collection
+    /// cannot take them away in between.
+    func commit(_ pending: PendingImage, blob: @escaping @Sendable (Int, BlobFeed) async throws -> Void) async throws -> Image {
         let chainIDs = pending.chainIDs
         let diffIDs = pending.config.rootfs.diffIDs
         leases.acquire(pending.blobs + chainIDs)
@@ -74,22 +76,32 @@ extension ImageStore {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, layer) in pending.manifest.layers.enumerated() {
                 group.addTask { [self] in
+                    let feed = BlobFeed()
                     if snapshots.existing(chainIDs[index]) != nil {
                         // Already unpacked: the blob is still kept, for export and as the image's content.
-                        try await blob(index)
+                        try await blob(index, feed)
                         return
                     }
-                    try await blob(index)
+                    async let fetched: Void = {
+                        do {
+                            try await blob(index, feed)
+                            feed.finish()
+                        } catch {
+                            feed.fail("\(error)")
+                            throw error
+                        }
+                    }()
+                    await feed.started.wait()
                     let digest = try Digest(layer.digest)
                     do {
-                        _ = try await snapshots.ensure(chainID: chainIDs[index], diffID: diffIDs[index], blob: content.path(of: digest))
-                    } catch ImageError.system(let error) {
-                        // A system call's words alone do not say which layer met them.
-                        throw ImageError.unpack(layer: layer.digest, reason: error.description)
-                    } catch let error as ImageError {
-                        throw error
+                        _ = try await snapshots.ensure(chainID: chainIDs[index], diffID: diffIDs[index],
+                                                       blob: content.path(of: digest), feed: feed)
+                        try await fetched
                     } catch {
-                        throw ImageError.unpack(layer: layer.digest, reason: "\(error)")
+                        // The download's own failure says more (registry, blob) than the
+                        // unpacking that followed it.
+                        if case .failed = feed.current.outcome { try await fetched }
+                        throw Self.unpackFailure(error, layer: layer.digest)
                     }
                 }
             }
@@ -103,5 +115,14 @@ extension ImageStore {
         guard let stored = try database.image(id: pending.id) else { throw ImageError.notFound(pending.id) }
         logger.info("image stored", metadata: ["id": "\(pending.id)", "names": "\(pending.tags + pending.digests)"])
         return try image(from: stored)
+    }
+
+    /// A system call's words alone do not say which layer met them.
+    static func unpackFailure(_ error: any Error, layer: String) -> any Error {
+        switch error {
+        case ImageError.system(let error): ImageError.unpack(layer: layer, reason: error.description)
+        case let error as ImageError: error
+        default: ImageError.unpack(layer: layer, reason: "\(error)")
+        }
     }
 }

@@ -71,7 +71,7 @@ extension ImageStore {
         pending.digests = digests
         pending.extraBlobs = index
         let layers = pending.manifest.layers
-        return try await commit(pending) { [self] index in
+        return try await commit(pending) { [self] index, _ in
             let layer = layers[index]
             try await ensure(try Digest(layer.digest), size: layer.size, from: source, session: session)
         }

@@ -66,8 +66,8 @@ extension ImageStore {
         let limiter = AsyncLimiter(limit: registry.configuration.maxConcurrentDownloads)
         let layers = pending.manifest.layers
         progress?.expect(layers)
-        let image = try await commit(pending) { [self] index in
-            try await limiter.run { try await download(layers[index], from: repository, progress: progress) }
+        let image = try await commit(pending) { [self] index, feed in
+            try await limiter.run { try await download(layers[index], from: repository, progress: progress, feed: feed) }
         }
         logger.info("image pulled", metadata: ["reference": "\(ref)", "id": "\(image.id)",
                                                "elapsed": "\(ContinuousClock.now - started)"])
@@ -76,7 +76,10 @@ extension ImageStore {
 
     /// Brings a blob into the content store unless it is there; one download per blob however
     /// many pulls want it. A download that receives nothing for the progress timeout fails.
-    func download(_ descriptor: Descriptor, from repository: RegistryRepository, progress: PullProgress? = nil) async throws {
+    /// `feed`, when given, follows the bytes as they are written, for an unpacking that reads
+    /// along; it learns nothing when another pull's download brings the blob.
+    func download(_ descriptor: Descriptor, from repository: RegistryRepository, progress: PullProgress? = nil,
+                  feed: BlobFeed? = nil) async throws {
         let digest = try Digest(descriptor.digest)
         if content.contains(digest) {
             progress?.update(descriptor.digest, .exists)
@@ -90,12 +93,13 @@ extension ImageStore {
             try await watchdog.run("download of \(digest)") {
                 let writer = try store.writer()
                 defer { writer.abort() }
-                if let progress {
-                    try await repository.fetchBlob(descriptor, into: ProgressSink(writer, progress: progress, digest: descriptor.digest),
-                                                   watchdog: watchdog)
-                } else {
-                    try await repository.fetchBlob(descriptor, into: writer, watchdog: watchdog)
+                feed?.attach(path: writer.temporaryPath)
+                let layer = descriptor.digest
+                let sink = ObservedSink(writer) { written in
+                    progress?.update(layer, received: written, .downloading)
+                    feed?.advance(to: written)
                 }
+                try await repository.fetchBlob(descriptor, into: sink, watchdog: watchdog)
                 try writer.commit(expected: digest, size: descriptor.size)
             }
             Counter(label: "corral_image_pull_bytes_total").increment(by: Int64(descriptor.size))

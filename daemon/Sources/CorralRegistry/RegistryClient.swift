@@ -195,7 +195,8 @@ package final class RegistryClient: Sendable {
     /// Whether a failure may go away when tried again: dropped connections and the like,
     /// not certificate problems or answers the registry meant.
     static func isTransient(_ error: any Error) -> Bool {
-        if error is CancellationError || error is NIOSSLError || error is BoringSSLError { return false }
+        // A SystemError is the local side's (a full disk): asking the registry again cannot help.
+        if error is CancellationError || error is NIOSSLError || error is BoringSSLError || error is SystemError { return false }
         if let image = error as? ImageError {
             if case .registry(let status, _) = image { return status >= 500 || status == 429 || status == 408 }
             if case .unreachable = image { return true }

@@ -27,15 +27,26 @@ public final class BlobWriter {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        try fd.writeAll(bytes, using: .write, subject: temporaryPath)
+        try whole { () throws(SystemError) in try fd.writeAll(bytes, using: .write, subject: temporaryPath) }
         hasher.update(bufferPointer: bytes)
         written += Int64(bytes.count)
     }
 
     public func write(_ bytes: [UInt8]) throws(SystemError) {
-        try fd.writeAll(bytes, using: .write, subject: temporaryPath)
+        try whole { () throws(SystemError) in try fd.writeAll(bytes, using: .write, subject: temporaryPath) }
         hasher.update(data: bytes)
         written += Int64(bytes.count)
+    }
+
+    /// A write that fails halfway (a full disk) leaves the file as it was before it: a resumed
+    /// download appends at `written`, and the file must hold exactly the bytes hashed so far.
+    private func whole(_ write: () throws(SystemError) -> Void) throws(SystemError) {
+        do throws(SystemError) {
+            try write()
+        } catch {
+            try? fd.truncate(to: written, subject: temporaryPath)
+            throw error
+        }
     }
 
     /// Starts over, for a download whose server would not resume where it stopped.

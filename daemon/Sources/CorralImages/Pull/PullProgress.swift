@@ -47,27 +47,26 @@ public final class PullProgress: Sendable {
     }
 }
 
-/// A blob sink that tells a pull's progress how many bytes have arrived.
-final class ProgressSink<Sink: BlobSink>: BlobSink {
+/// A blob sink that tells whoever follows the download (a pull's progress, the layer's
+/// unpacking) how many bytes have arrived, after each write and after a restart from 0.
+final class ObservedSink<Sink: BlobSink>: BlobSink {
     let sink: Sink
-    let progress: PullProgress
-    let digest: String
+    let observe: @Sendable (Int64) -> Void
 
-    init(_ sink: Sink, progress: PullProgress, digest: String) {
+    init(_ sink: Sink, _ observe: @escaping @Sendable (Int64) -> Void) {
         self.sink = sink
-        self.progress = progress
-        self.digest = digest
+        self.observe = observe
     }
 
     var written: Int64 { sink.written }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
         try sink.write(bytes)
-        progress.update(digest, received: sink.written, .downloading)
+        observe(sink.written)
     }
 
     func reset() throws(SystemError) {
         try sink.reset()
-        progress.update(digest, received: 0, .downloading)
+        observe(0)
     }
 }

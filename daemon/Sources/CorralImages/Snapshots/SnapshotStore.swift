@@ -33,15 +33,15 @@ final class SnapshotStore: Sendable {
         try? database.snapshot(chainID)
     }
 
-    /// Unpacks the layer in `blob` as `chainID` unless it is there already. The layer's
-    /// uncompressed digest must be `diffID`.
-    func ensure(chainID: String, diffID: String, blob: String) async throws -> SnapshotRecord {
+    /// Unpacks the layer in `blob` as `chainID` unless it is there already, reading through
+    /// `feed` while its download goes on. The layer's uncompressed digest must be `diffID`.
+    func ensure(chainID: String, diffID: String, blob: String, feed: BlobFeed? = nil) async throws -> SnapshotRecord {
         if let existing = try database.snapshot(chainID) { return existing }
         let task = inFlight.withLock { running -> Task<SnapshotRecord, any Error> in
             if let task = running[chainID] { return task }
             let task = Task<SnapshotRecord, any Error> {
                 defer { _ = self.inFlight.withLock { $0.removeValue(forKey: chainID) } }
-                return try await self.unpack(chainID: chainID, diffID: diffID, blob: blob)
+                return try await self.unpack(chainID: chainID, diffID: diffID, blob: blob, feed: feed)
             }
             running[chainID] = task
             return task
@@ -49,11 +49,11 @@ final class SnapshotStore: Sendable {
         return try await task.value
     }
 
-    private func unpack(chainID: String, diffID: String, blob: String) async throws -> SnapshotRecord {
+    private func unpack(chainID: String, diffID: String, blob: String, feed: BlobFeed?) async throws -> SnapshotRecord {
         if let existing = try database.snapshot(chainID) { return existing }
         let started = ContinuousClock.now
         let result = await BlockingWork.run { [self] () -> Result<SnapshotRecord, any Error> in
-            Result { try unpackNow(chainID: chainID, diffID: diffID, blob: blob) }
+            Result { try unpackNow(chainID: chainID, diffID: diffID, blob: blob, feed: feed) }
         }
         let record = try result.get()
         logger.debug("layer unpacked", metadata: ["chain_id": "\(chainID)", "bytes": "\(record.bytes)",
@@ -61,11 +61,15 @@ final class SnapshotStore: Sendable {
         return record
     }
 
-    private func unpackNow(chainID: String, diffID: String, blob: String) throws -> SnapshotRecord {
+    private func unpackNow(chainID: String, diffID: String, blob: String, feed: BlobFeed?) throws -> SnapshotRecord {
         let temporary = root + "/tmp-" + ContentStore.uniqueName()
         try FileSystem.makeDirectories(temporary + "/fs", mode: 0o755)
         do {
-            let result = try LayerExtractor.unpack(blob: blob, into: temporary + "/fs", logger: logger)
+            let result = if let feed {
+                try LayerExtractor.unpack(FeedSource(feed, storedPath: blob), into: temporary + "/fs", logger: logger)
+            } else {
+                try LayerExtractor.unpack(blob: blob, into: temporary + "/fs", logger: logger)
+            }
             guard result.diffID.description == diffID else {
                 throw ImageError.digestMismatch(expected: diffID, actual: result.diffID.description)
             }
