@@ -12,6 +12,15 @@ struct SampleBook: Sendable {
         return (value, elapsed)
     }
 
+    /// One call on the session's connection, timed; the connection is fetched (and, when due,
+    /// replaced) before the clock starts.
+    mutating func time<T>(
+        _ metric: Metric, on session: CRISession, _ call: (CRIConnection) async throws -> T
+    ) async throws -> (T, Double) {
+        let cri = try await session.connection()
+        return try await time(metric) { try await call(cri) }
+    }
+
     mutating func add(_ metric: Metric, _ milliseconds: Double) {
         samples[metric, default: []].append(milliseconds)
     }
