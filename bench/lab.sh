@@ -1,6 +1,21 @@
-# Shell functions the benches that set corrald next to the lab's containerd share: building,
-# the lab registry, and a corrald of the bench's own (config, CNI network, start, stop, cleanup).
-# Sourced after the caller has set OUT, LAB and defined `say`.
+# Shell functions the benches that set corrald next to the lab's containerd share: the set-up,
+# building, the lab registry, a corrald of the bench's own (config, CNI network, start, stop,
+# cleanup) and the side-by-side report. Sourced by bench/*/run.sh, which then call bench_init.
+
+say() { echo "== $*" >&2; }
+
+# bench_init NAME: root or nothing; LAB (the lab's scripts: CRITEST_LAB, or shared/critest-lab
+# next to the checkout), OUT (where the reports go: $OUT, or a new /tmp/NAME.XXXXXX); then the
+# working directory is the package's.
+bench_init() {
+  [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+  local benches
+  benches=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  LAB=${CRITEST_LAB:-$(cd "$benches/../../shared/critest-lab" && pwd)}
+  OUT=${OUT:-$(mktemp -d "/tmp/$1.XXXXXX")}
+  mkdir -p "$OUT"
+  cd "$benches/.."
+}
 
 # bench_build PRODUCT: builds the bench's client, then corral-shim and corrald (unless CORRAL_BIN
 # names prebuilt ones). Sets bench, corral_bin and corrald_built (0: only containerd can be measured).
@@ -134,4 +149,21 @@ corrald_cleanup() {
   fi
   rm -rf "$tmp" "/var/lib/cni/networks/$name"
   ip link del "$bridge" 2>/dev/null || true
+}
+
+# bench_side_by_side COMPARE...: the two reports ($ctrd_json, $corral_json) through the bench's
+# compare subcommand (COMPARE: its words before the two files), or what there is when one is
+# missing ($corral_status says why corral's is); then where the reports are.
+bench_side_by_side() {
+  echo
+  if [ -f "$ctrd_json" ] && [ -f "$corral_json" ]; then
+    "$bench" "$@" "$ctrd_json" "$corral_json"
+  elif [ -f "$ctrd_json" ]; then
+    echo "corrald: $corral_status; containerd's figures only (above, and in $ctrd_json)"
+  elif [ -f "$corral_json" ]; then
+    echo "no containerd baseline; corral's figures only (above, and in $corral_json)"
+  else
+    echo "neither runtime was measured"
+  fi
+  echo "reports in $OUT"
 }

@@ -13,11 +13,6 @@ public enum CPUTime {
 
     /// Another process's, in microseconds (/proc counts clock ticks of 10 ms); nil when it is gone.
     public static func micros(pid: Int32) -> Int? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // Fields after the command name: state is the first, utime the 12th, stime the 13th.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
-        return (user + system) * 10_000
+        ProcessStat(pid: pid)?.ownMicros
     }
 }

@@ -7,17 +7,9 @@
 # Environment: CRITEST_LAB (the lab's scripts), OUT (where the reports go; default a new temp dir),
 # CORRAL_BIN (a directory holding corrald and corral-shim to use instead of the release build).
 set -euo pipefail
-[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 runs=${1:-20}
-here=$(cd "$(dirname "$0")" && pwd)
-LAB=${CRITEST_LAB:-$(cd "$(dirname "$0")/../../../shared/critest-lab" && pwd)}
-OUT=${OUT:-$(mktemp -d /tmp/cri-latency.XXXXXX)}
-mkdir -p "$OUT"
-cd "$here/../.."
-
-say() { echo "== $*" >&2; }
-
-. "$here/../lab.sh"
+. "$(dirname "$0")/../lab.sh"
+bench_init cri-latency
 bench_build corral-cri-bench
 bench_registry
 
@@ -59,14 +51,4 @@ if [ "$corrald_built" = 1 ]; then
 fi
 
 # --- side by side
-echo
-if [ -f "$ctrd_json" ] && [ -f "$corral_json" ]; then
-  "$bench" compare "$ctrd_json" "$corral_json"
-elif [ -f "$ctrd_json" ]; then
-  echo "corrald: $corral_status; containerd's figures only (above, and in $ctrd_json)"
-elif [ -f "$corral_json" ]; then
-  echo "no containerd baseline; corral's figures only (above, and in $corral_json)"
-else
-  echo "neither runtime was measured"
-fi
-echo "reports in $OUT"
+bench_side_by_side compare

@@ -8,18 +8,10 @@
 # Environment: CRITEST_LAB (the lab's scripts), OUT (where the reports go; default a new temp dir),
 # CORRAL_BIN (a directory holding corrald and corral-shim to use instead of the release build).
 set -euo pipefail
-[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 runs=${1:-50}
 mib=${2:-256}
-here=$(cd "$(dirname "$0")" && pwd)
-LAB=${CRITEST_LAB:-$(cd "$(dirname "$0")/../../../shared/critest-lab" && pwd)}
-OUT=${OUT:-$(mktemp -d /tmp/stream-bench.XXXXXX)}
-mkdir -p "$OUT"
-cd "$here/../.."
-
-say() { echo "== $*" >&2; }
-
-. "$here/../lab.sh"
+. "$(dirname "$0")/../lab.sh"
+bench_init stream-bench
 bench_build corral-stream-bench
 bench_registry
 

@@ -1,16 +1,9 @@
+import BenchCRIClient
 import BenchSupport
 import Foundation
 
 /// One run against one endpoint: what `--json` writes and `compare` reads.
 struct BenchReport: JSONReport, Sendable {
-    struct Entry: Codable, Sendable {
-        var metric: Metric
-        var summary: LatencySummary
-        /// For ListContainers: how many containers the runtime returned while it was timed.
-        var containers: Int?
-        var samplesMs: [Double]
-    }
-
     var name: String
     var endpoint: String
     var runtime: String
@@ -29,9 +22,9 @@ struct BenchReport: JSONReport, Sendable {
     var warmupPodStartMs: Double?
     /// HTTP/2 connections the client used (see CRISession for why more than one).
     var connectionsOpened: Int
-    var entries: [Entry]
+    var entries: [MetricEntry]
 
-    func entry(_ metric: Metric) -> Entry? {
+    func entry(_ metric: Metric) -> MetricEntry? {
         entries.first { $0.metric == metric }
     }
 }

@@ -4,7 +4,7 @@ import CRIAPI
 /// The CRI calls of the scenario, one request each, with the checks kubelet would make on the
 /// answers kept out of the timed span by the caller.
 extension CRIConnection {
-    private static let callDeadline = deadline(seconds: 60)
+    static let callDeadline = deadline(seconds: 60)
 
     func runPodSandbox(_ config: Runtime_V1_PodSandboxConfig) async throws -> String {
         var request = Runtime_V1_RunPodSandboxRequest()

@@ -8,6 +8,6 @@ struct CorralCRIBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral-cri-bench",
         abstract: "CRI call latency over one persistent gRPC connection, and idle server memory.",
-        subcommands: [MeasureCommand.self, CompareCommand.self, LoopCommand.self],
+        subcommands: [MeasureCommand.self, CompareCommand<BenchReport>.self, LoopCommand.self, NodeCommand.self],
         defaultSubcommand: MeasureCommand.self)
 }

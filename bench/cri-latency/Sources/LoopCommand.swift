@@ -92,36 +92,33 @@ struct LoopCommand: AsyncParsableCommand {
 
     private func repeatCall(_ call: Call, fixtures: PodFixtures, session: CRISession, pods: inout [BenchPod]) async throws {
         let target = pods.first?.containers.first ?? ""
-        let clock = ContinuousClock()
-        var samples: [Double] = []
-        let serverBefore = serverPid.flatMap(CPUTime.micros)
-        let clientBefore = CPUTime.ownMicros()
-        for _ in 0..<calls {
-            let cri = try await session.connection()
-            var config = Runtime_V1_PodSandboxConfig()
-            if call == .podstart {
-                config = fixtures.sandbox("s\(pods.count)")
+        var started = pods.count
+        let result = try await RepeatedCall.measure(
+            calls: calls, serverPID: serverPid, session: session,
+            prepare: { () throws -> Runtime_V1_PodSandboxConfig? in
+                guard call == .podstart else { return nil }
+                let config = fixtures.sandbox("s\(started)")
+                started += 1
                 try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
-            }
-            let start = clock.now
-            switch call {
-            case .list: _ = try await cri.listContainers()
-            case .version: _ = try await cri.runtimeName()
-            case .status: _ = try await cri.containerState(target)
-            case .podstart:
-                let pod = BenchPod(id: try await cri.runPodSandbox(config), config: config)
-                pods.append(pod)
-                try await cri.startContainer(try await cri.createContainer(pod: pod, fixtures.container(0)))
-            }
-            samples.append(SampleBook.milliseconds(clock.now - start))
-        }
-        let client = (CPUTime.ownMicros() - clientBefore) / calls
-        let server = serverBefore.flatMap { before in serverPid.flatMap(CPUTime.micros).map { ($0 - before) / calls } }
-        if printSamples { print("samples (ms, in order): " + samples.map { String(format: "%.2f", $0) }.joined(separator: " ")) }
-        samples.sort()
+                return config
+            },
+            call: { cri, config in
+                switch call {
+                case .list: _ = try await cri.listContainers()
+                case .version: _ = try await cri.runtimeName()
+                case .status: _ = try await cri.containerState(target)
+                case .podstart:
+                    guard let config else { return }
+                    let pod = BenchPod(id: try await cri.runPodSandbox(config), config: config)
+                    pods.append(pod)
+                    try await cri.startContainer(try await cri.createContainer(pod: pod, fixtures.container(0)))
+                }
+            })
+        if printSamples { print("samples (ms, in order): " + result.samplesMs.map { String(format: "%.2f", $0) }.joined(separator: " ")) }
+        let samples = result.samplesMs.sorted()
         func at(_ q: Double) -> String { String(format: "%.3f", samples[Int(q * Double(samples.count - 1))]) }
         print("\(call.rawValue) x\(calls) at \(containers) containers: p10 \(at(0.1)) median \(at(0.5)) p90 \(at(0.9)) ms;"
-              + " CPU per call: client \(client) µs, server \(server.map { "\($0) µs" } ?? "?")")
+              + " CPU per call: client \(result.clientMicrosPerCall) µs, server \(result.serverMicrosPerCall.map { "\($0) µs" } ?? "?")")
     }
 
     private func startPod(_ fixtures: PodFixtures, key: String, session: CRISession) async throws -> BenchPod {

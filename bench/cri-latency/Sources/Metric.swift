@@ -11,4 +11,10 @@ enum Metric: String, Codable, Sendable, CaseIterable {
     case removePodSandbox = "RemovePodSandbox"
     /// RunPodSandbox + CreateContainer + StartContainer of one pod: what kubelet waits for.
     case podStart = "pod start (run+create+start)"
+    // kubelet's other calls on a full node (`node`): the relist, and the stats it polls.
+    case listPodSandbox = "ListPodSandbox"
+    case listContainers = "ListContainers"
+    case listContainerStats = "ListContainerStats"
+    case listPodSandboxStats = "ListPodSandboxStats"
+    case imageFsInfo = "ImageFsInfo"
 }

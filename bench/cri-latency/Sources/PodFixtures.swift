@@ -11,6 +11,10 @@ struct PodFixtures: Sendable {
     /// A short random tag in every pod name: a runtime refuses a name still reserved by a pod
     /// an interrupted earlier run left behind.
     var tag = String(UUID().uuidString.prefix(8)).lowercased()
+    /// The PID namespace of pods and containers. The CRI's default is the pod's (one shared by
+    /// its containers); kubelet asks for one per container unless the pod sets
+    /// shareProcessNamespace, and says so in the container's config as well as the pod's.
+    var pidNamespace = Runtime_V1_NamespaceMode.pod
 
     static let namespace = "corral-bench"
 
@@ -19,6 +23,10 @@ struct PodFixtures: Sendable {
 
     func logDirectory(_ key: String) -> String { logRoot + "/" + podName(key) }
 
+    /// On every pod and container: the bench's name, and this run's tag, which finds what this
+    /// run made (and only that) through a label filter.
+    var labels: [String: String] { ["corral-bench": benchName, "corral-bench-run": tag] }
+
     func sandbox(_ key: String) -> Runtime_V1_PodSandboxConfig {
         var config = Runtime_V1_PodSandboxConfig()
         config.metadata.name = podName(key)
@@ -26,8 +34,9 @@ struct PodFixtures: Sendable {
         config.metadata.uid = UUID().uuidString.lowercased()
         config.hostname = "bench-\(key)"
         config.logDirectory = logDirectory(key)
-        config.labels = ["corral-bench": benchName]
+        config.labels = labels
         config.linux.cgroupParent = cgroupParent
+        if pidNamespace != .pod { config.linux.securityContext.namespaceOptions.pid = pidNamespace }
         return config
     }
 
@@ -37,8 +46,9 @@ struct PodFixtures: Sendable {
         config.image.image = image
         config.command = ["sleep", "3600"]
         config.logPath = "sleeper-\(index).log"
-        config.labels = ["corral-bench": benchName]
+        config.labels = labels
         config.linux = Runtime_V1_LinuxContainerConfig()
+        if pidNamespace != .pod { config.linux.securityContext.namespaceOptions.pid = pidNamespace }
         return config
     }
 }

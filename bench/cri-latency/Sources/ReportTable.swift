@@ -4,11 +4,8 @@ import Foundation
 enum ReportTable {
     static func render(_ report: BenchReport) -> String {
         var lines = ["\(report.name): \(report.runtime) at \(report.endpoint), \(report.runs) runs, \(report.image)"]
-        lines.append(pad("call", 34) + lpad("n", 5) + lpad("median ms", 12) + lpad("p99 ms", 10))
-        for entry in report.entries {
-            lines.append(pad(label(entry), 34) + lpad("\(entry.summary.count)", 5)
-                         + lpad(ms(entry.summary.medianMs), 12) + lpad(ms(entry.summary.p99Ms), 10))
-        }
+        lines.append(latencyHeader)
+        for entry in report.entries { lines.append(latencyRow(label(entry), entry)) }
         if let p99IsMax = report.entries.first?.summary.p99IsMax, p99IsMax {
             lines.append("p99 is the nearest rank: with fewer than 100 samples, the slowest sample.")
         }
@@ -21,12 +18,20 @@ enum ReportTable {
         return lines.joined(separator: "\n")
     }
 
-    static func label(_ entry: BenchReport.Entry) -> String {
+    static let latencyHeader = pad("call", 34) + lpad("n", 5) + lpad("median ms", 12) + lpad("p99 ms", 10)
+
+    /// One call's sample count, median and p99.
+    static func latencyRow(_ label: String, _ entry: MetricEntry) -> String {
+        pad(label, 34) + lpad("\(entry.summary.count)", 5) + lpad(ms(entry.summary.medianMs), 12) + lpad(ms(entry.summary.p99Ms), 10)
+    }
+
+    static func label(_ entry: MetricEntry) -> String {
         guard let count = entry.containers else { return entry.metric.rawValue }
         return entry.metric.rawValue + " (\(count) listed)"
     }
 
-    static func ms(_ value: Double) -> String { String(format: "%.1f", value) }
+    /// Two decimals below 10 ms, where calls of a fraction of a millisecond would otherwise all read 0.x.
+    static func ms(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }
 
     static func kib(_ value: Int?) -> String { value.map { "\($0) kB" } ?? "n/a (no --server-pid)" }
 

@@ -1,3 +1,4 @@
+import BenchCRIClient
 /// The raw samples of every metric, in milliseconds, as the scenario takes them.
 struct SampleBook: Sendable {
     private(set) var samples: [Metric: [Double]] = [:]
@@ -10,6 +11,15 @@ struct SampleBook: Sendable {
         let elapsed = Self.milliseconds(clock.now - start)
         samples[metric, default: []].append(elapsed)
         return (value, elapsed)
+    }
+
+    /// One call on the session's connection, timed; the connection is fetched (and, when due,
+    /// replaced) before the clock starts.
+    mutating func time<T>(
+        _ metric: Metric, on session: CRISession, _ call: (CRIConnection) async throws -> T
+    ) async throws -> (T, Double) {
+        let cri = try await session.connection()
+        return try await time(metric) { try await call(cri) }
     }
 
     mutating func add(_ metric: Metric, _ milliseconds: Double) {

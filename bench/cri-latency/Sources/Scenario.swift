@@ -58,14 +58,14 @@ struct Scenario {
                 }
             }
 
-            try await grow(&pods, to: manyContainers)
+            try await ContainerGrowth.grow(&pods, to: manyContainers, fixtures: fixtures, session: session)
             let manyCount = try await timeList(.listContainersMany, book: &book)
             let loadedRSS = serverPID.flatMap(ServerMemory.residentKiB)
             let perPod = pods.map(\.containers.count).max() ?? 0
 
             while let pod = pods.first {
-                _ = try await timed(.stopPodSandbox, &book) { try await $0.stopPodSandbox(pod.id) }
-                _ = try await timed(.removePodSandbox, &book) { try await $0.removePodSandbox(pod.id) }
+                _ = try await book.time(.stopPodSandbox, on: session) { try await $0.stopPodSandbox(pod.id) }
+                _ = try await book.time(.removePodSandbox, on: session) { try await $0.removePodSandbox(pod.id) }
                 pods.removeFirst()
             }
 
@@ -77,8 +77,7 @@ struct Scenario {
                 connectionsOpened: await session.connectionsOpened,
                 entries: Metric.allCases.compactMap { metric in
                     book.samples[metric].map {
-                        BenchReport.Entry(metric: metric, summary: LatencySummary($0),
-                                          containers: counts[metric], samplesMs: $0)
+                        MetricEntry(metric: metric, samplesMs: $0, containers: counts[metric])
                     }
                 })
         } catch {
@@ -92,64 +91,37 @@ struct Scenario {
         }
     }
 
-    /// One call on the session's connection, timed; the connection is fetched (and, when due,
-    /// replaced) before the clock starts.
-    private func timed<T>(
-        _ metric: Metric, _ book: inout SampleBook, _ call: (CRIConnection) async throws -> T
-    ) async throws -> (T, Double) {
-        let cri = try await session.connection()
-        return try await book.time(metric) { try await call(cri) }
-    }
-
     /// RunPodSandbox, CreateContainer, StartContainer, then ContainerStatus and ExecSync, each
     /// timed; the pod is added to `pods` as soon as it exists so a failure can still remove it.
     private func startPod(key: String, book: inout SampleBook, into pods: inout [BenchPod]) async throws -> BenchPod {
         let config = fixtures.sandbox(key)
         try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
-        let (podID, run) = try await timed(.runPodSandbox, &book) { try await $0.runPodSandbox(config) }
+        let (podID, run) = try await book.time(.runPodSandbox, on: session) { try await $0.runPodSandbox(config) }
         var pod = BenchPod(id: podID, config: config)
         pods.append(pod)
         let container = fixtures.container(0)
-        let (id, create) = try await timed(.createContainer, &book) { [pod] in
+        let (id, create) = try await book.time(.createContainer, on: session) { [pod] in
             try await $0.createContainer(pod: pod, container)
         }
         pod.containers.append(id)
         pods[pods.count - 1] = pod
-        let (_, start) = try await timed(.startContainer, &book) { try await $0.startContainer(id) }
+        let (_, start) = try await book.time(.startContainer, on: session) { try await $0.startContainer(id) }
         book.add(.podStart, run + create + start)
 
-        let (state, _) = try await timed(.containerStatus, &book) { try await $0.containerState(id) }
+        let (state, _) = try await book.time(.containerStatus, on: session) { try await $0.containerState(id) }
         guard state == .containerRunning else {
             throw Failure(description: "container \(id) of pod \(key) is \(state), not running")
         }
-        let (exit, _) = try await timed(.execSync, &book) { try await $0.execSync(id, ["true"]) }
+        let (exit, _) = try await book.time(.execSync, on: session) { try await $0.execSync(id, ["true"]) }
         guard exit == 0 else { throw Failure(description: "ExecSync `true` in \(id) exited \(exit)") }
         return pod
-    }
-
-    /// Adds containers round-robin to the running pods until `total` run; untimed.
-    private func grow(_ pods: inout [BenchPod], to total: Int) async throws {
-        guard !pods.isEmpty else { return }
-        var count = pods.reduce(0) { $0 + $1.containers.count }
-        if count < total { BenchProgress.say("growing from \(count) to \(total) containers") }
-        var next = 0
-        while count < total {
-            let index = next % pods.count
-            let pod = pods[index]
-            let id = try await session.connection().createContainer(pod: pod, fixtures.container(pod.containers.count))
-            pods[index].containers.append(id)
-            try await session.connection().startContainer(id)
-            count += 1
-            next += 1
-            if count % 50 == 0 { BenchProgress.say("  \(count) containers") }
-        }
     }
 
     /// ListContainers `runs` times; returns how many containers the runtime reported.
     private func timeList(_ metric: Metric, book: inout SampleBook) async throws -> Int {
         var seen = 0
         for _ in 0..<runs {
-            (seen, _) = try await timed(metric, &book) { try await $0.listContainers() }
+            (seen, _) = try await book.time(metric, on: session) { try await $0.listContainers() }
         }
         return seen
     }
