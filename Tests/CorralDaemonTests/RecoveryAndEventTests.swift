@@ -38,6 +38,19 @@ struct RecoveryAndEventTests {
         #expect(fixture.podFiles.state.withLock { $0.unmounted } == ["gone"])
     }
 
+    /// A daemon killed between making a pod's files (or a container's layer) and recording the
+    /// pod (or container) leaves them to nobody: the restart removes them, and only them.
+    @Test func filesAndLayersOfWhatWasNeverRecordedAreRemoved() async throws {
+        let store = FakeStore(sandboxes: [Self.pod("kept", pid: 43)], containers: [Self.container("kept-c", in: "kept")])
+        let fixture = try await ServiceFixture(store: store)
+        fixture.shims.set(running: [43])
+        fixture.podFiles.state.withLock { $0.created = ["kept", "half-made"] }
+        fixture.images.state.withLock { $0.rootfs = ["kept-c", "half-made-c"] }
+        await fixture.service.recover()
+        #expect(fixture.podFiles.state.withLock { ($0.created, $0.removed) } == (["kept"], ["half-made"]))
+        #expect(fixture.images.state.withLock { $0.rootfs } == ["kept-c"])
+    }
+
     @Test func exitsThatHappenedMeanwhileAreReadFromTheLiveShim() async throws {
         let store = FakeStore(sandboxes: [Self.pod("alive", pid: 42)],
                               containers: [Self.container("finished", in: "alive"), Self.container("running", in: "alive"),

@@ -41,4 +41,6 @@ final class FakeImages: ContainerImages, Sendable {
     func readFile(_ path: String, in image: Image) -> [UInt8]? { state.withLock { $0.files[path] } }
 
     func removeRootfs(containerID: String) { state.withLock { _ = $0.rootfs.remove(containerID) } }
+
+    func containersWithRootfs() -> [String] { state.withLock { Array($0.rootfs) } }
 }

@@ -51,6 +51,8 @@ final class FakePodFiles: PodFileStore, Sendable {
 
     func unmountShm(pod: String) { state.withLock { $0.unmounted.append(pod) } }
 
+    func pods() -> [String] { state.withLock { Array($0.created) } }
+
     func remove(pod: String) {
         state.withLock { s in
             s.created.remove(pod)

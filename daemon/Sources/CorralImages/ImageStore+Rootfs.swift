@@ -42,6 +42,11 @@ extension ImageStore {
         ])
     }
 
+    /// The containers that have an upper dir here.
+    public func containersWithRootfs() -> [String] {
+        (try? FileSystem.listDirectory(root + "/containers")) ?? []
+    }
+
     /// Removes the container's upper and work dirs (unmount first) and lets its layers go
     /// once no image uses them either.
     public func removeRootfs(containerID: String) {

@@ -8,6 +8,8 @@ protocol ContainerImages: Sendable {
     func prepareRootfs(containerID: String, image: Image) throws -> RootfsMount
     func readFile(_ path: String, in image: Image) -> [UInt8]?
     func removeRootfs(containerID: String)
+    /// Every container that has a writable layer here, recorded or not.
+    func containersWithRootfs() -> [String]
 }
 
 extension ImageStore: ContainerImages {}

@@ -1,5 +1,6 @@
 import CRIAPI
 import CorralSpec
+import CorralSystem
 
 /// The files a pod's containers share (hostname, hosts, resolv.conf, the /dev/shm tmpfs), kept by
 /// the daemon: `PodFileDirectories` on the host, a fake in the daemon's unit tests.
@@ -9,6 +10,8 @@ protocol PodFileStore: Sendable {
     func recordAddresses(pod: String, hostname: String, ips: [String]) throws(CRIError)
     func unmountShm(pod: String)
     func remove(pod: String)
+    /// Every pod that has files here, recorded or not.
+    func pods() -> [String]
     /// Where a container of the pod finds them.
     func mounts(pod: String) -> PodFileMounts
     func directory(pod: String) -> String
@@ -30,6 +33,7 @@ struct PodFileDirectories: PodFileStore {
 
     func unmountShm(pod: String) { files(pod).unmountShm() }
     func remove(pod: String) { files(pod).remove() }
+    func pods() -> [String] { (try? FileSystem.listDirectory(sandboxesDir)) ?? [] }
     func directory(pod: String) -> String { files(pod).directory }
 
     func mounts(pod: String) -> PodFileMounts {

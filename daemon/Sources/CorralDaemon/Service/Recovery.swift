@@ -15,9 +15,27 @@ extension CRIService {
                 group.addTask { await self.recover(sandbox) }
             }
         }
+        await sweepUnrecorded()
         let containers = await registry.allContainers.count
         logger.info("recovered", metadata: ["pods": "\(sandboxes.count)", "containers": "\(containers)",
                                             "elapsed": "\(ContinuousClock.now - started)"])
+    }
+
+    /// A daemon killed in a RunPodSandbox or CreateContainer may have made a pod's files or a
+    /// container's writable layer and died before recording them: nothing else will ever
+    /// remove those. Runs before the CRI socket is served, so nothing is being made meanwhile.
+    func sweepUnrecorded() async {
+        let pods = Set(await registry.allSandboxes.map(\.id))
+        for pod in podFiles.pods() where !pods.contains(pod) {
+            logger.info("removing the files of a pod never recorded", metadata: ["pod": "\(pod)"])
+            podFiles.unmountShm(pod: pod)
+            podFiles.remove(pod: pod)
+        }
+        let containers = Set(await registry.allContainers.map(\.id))
+        for container in containerImages.containersWithRootfs() where !containers.contains(container) {
+            logger.info("removing the writable layer of a container never recorded", metadata: ["container": "\(container)"])
+            containerImages.removeRootfs(containerID: container)
+        }
     }
 
     private func recover(_ sandbox: SandboxEntry) async {
