@@ -90,7 +90,7 @@ struct ImageGarbageCollectionTests {
             // Imported oldest first: kubelet's last-used order.
             let names = (1...4).map { "gc-\($0)" }
             for name in names {
-                let archive = try Self.archive(daemon, name: name)
+                let archive = try await BlockingWork.run { Result { try Self.archive(daemon, name: name) } }.get()
                 let imported = try await Command.run(corralctl, arguments: ["--endpoint", "unix://" + daemon.socket, "images", "import", archive])
                 #expect(imported.status == .exited(0), "\(imported.stderrText)")
             }

@@ -17,7 +17,7 @@ struct PullProgressTests {
             registry.stop()
             FileSystem.removeTree(dir)
         }
-        let archive = try ImageGarbageCollectionTests.archive(layoutIn: dir, name: "progress")
+        let archive = try await BlockingWork.run { Result { try ImageGarbageCollectionTests.archive(layoutIn: dir, name: "progress") } }.get()
         try await registry.push(layout: archive, to: "team/progress:v1")
         try await DaemonFixture.with(extraConfig: registry.daemonConfig) { daemon in
             let reference = registry.address + "/team/progress:v1"
