@@ -5,11 +5,10 @@ import CorralRegistry
 import CorralSystem
 import Logging
 
-/// What unpacking a layer found and made.
+/// What unpacking a layer found. What it takes on disk is counted afterwards, as du counts it
+/// (`DiskUsage`), which the tar's own lengths do not tell.
 struct ExtractionResult: Sendable, Equatable {
     var diffID: Digest
-    var bytes: UInt64
-    var inodes: UInt64
 }
 
 /// Unpacks one layer's tar stream into a directory of its own, as an overlay lower dir:
@@ -24,8 +23,6 @@ final class LayerExtractor {
     private let privileged = ProcessControl.effectiveUserID == 0
     private var directories: [(components: [ScopedRoot.Component], entry: TarEntry)] = []
     private var directoryIndex: [[ScopedRoot.Component]: Int] = [:]
-    private var bytes: UInt64 = 0
-    private var inodes: UInt64 = 0
     private static let whiteoutPrefix = Array(".wh.".utf8)
     private static let opaqueMarker = Array(".wh..wh..opq".utf8)
 
@@ -52,7 +49,7 @@ final class LayerExtractor {
         try extractor.finish()
         try reader.skipRest()
         let diffID = try digesting.drainAndDigest()
-        return ExtractionResult(diffID: diffID, bytes: extractor.bytes, inodes: extractor.inodes)
+        return ExtractionResult(diffID: diffID)
     }
 
     func apply(_ entry: TarEntry, reader: TarReader) throws(ImageError) {
@@ -107,7 +104,6 @@ final class LayerExtractor {
                 try chmod(dir, name, entry)
                 try At.setTimes(dir, name, accessed: entry.accessed ?? entry.modified, modified: entry.modified)
             }
-            inodes += 1
         } catch let error as SystemError {
             throw .invalidImage("layer member \"\(entry.pathText)\": \(error)")
         } catch let error as ImageError {
@@ -180,7 +176,6 @@ final class LayerExtractor {
         try fd.changeMode(mode_t(entry.mode & 0o7777), subject: entry.pathText)
         setAttributes(entry, fd: fd)
         try fd.setTimes(accessed: entry.accessed ?? entry.modified, modified: entry.modified)
-        bytes += UInt64(entry.size)
     }
 
     private func hardLink(_ dir: FileDescriptor, _ name: [UInt8], _ entry: TarEntry) throws {
@@ -214,7 +209,6 @@ final class LayerExtractor {
             let parent = try clear(dir, hidden, keepingDirectory: false) ? try root.directory(components, create: true) : dir
             try At.makeNode(parent, hidden, mode: S_IFCHR | 0o000, device: 0)
             try own(parent, hidden, entry)
-            inodes += 1
         } catch let error as SystemError {
             throw .invalidImage("layer whiteout \"\(entry.pathText)\": \(error)")
         } catch let error as ImageError {
