@@ -207,6 +207,15 @@ final class PodFixture: @unchecked Sendable {
     /// Create + Start; returns the container's pid.
     @discardableResult
     func runContainer(_ name: String, _ args: [String], _ options: ContainerOptions = .init()) async throws -> UInt32 {
+        let pid = try await createContainer(name, args, options)
+        var start = Corral_Shim_V1_StartTaskRequest()
+        start.id = name
+        _ = try await client.call(TaskMethods.start, start, timeout: .seconds(30))
+        return pid
+    }
+
+    /// The container's task, created and not started: runc's init waits for `start`.
+    func createContainer(_ name: String, _ args: [String], _ options: ContainerOptions = .init()) async throws -> UInt32 {
         let (bundle, mount) = try bundle(name, args, options)
         try FileSystem.makeDirectories(root + "/logs")
         var create = Corral_Shim_V1_CreateTaskRequest()
@@ -218,11 +227,7 @@ final class PodFixture: @unchecked Sendable {
         create.stdin = options.stdin
         create.stdinOnce = options.stdinOnce
         create.runtimePath = options.runtimePath
-        let created = try await client.call(TaskMethods.create, create, timeout: .seconds(30))
-        var start = Corral_Shim_V1_StartTaskRequest()
-        start.id = name
-        _ = try await client.call(TaskMethods.start, start, timeout: .seconds(30))
-        return created.pid
+        return try await client.call(TaskMethods.create, create, timeout: .seconds(30)).pid
     }
 
     func wait(_ name: String, timeout: Duration = .seconds(30)) async throws -> Corral_Shim_V1_WaitTaskResponse {

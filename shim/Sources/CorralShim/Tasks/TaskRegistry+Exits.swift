@@ -55,7 +55,7 @@ extension TaskRegistry {
     func releaseRuntime(_ id: String, force: Bool = false) async {
         guard let record = records[TaskKey(id: id, execID: "")] else { return }
         do {
-            try await runtime(of: record).delete(id: id, force: force)
+            try await inTurn(record) { try await $0.delete(id: id, force: force) }
         } catch {
             shim.log(.warning, "runtime delete of \(id): \(error)")
         }

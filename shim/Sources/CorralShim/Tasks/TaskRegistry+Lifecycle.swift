@@ -111,7 +111,8 @@ extension TaskRegistry {
         if record.execID.isEmpty {
             _ = await oomWatches[record.id]?.value
             do {
-                try await runtime(of: record).start(id: record.id)
+                let id = record.id
+                try await inTurn(record) { try await $0.start(id: id) }
             } catch {
                 throw RPCError(.unknown, "\(error)")
             }

@@ -14,7 +14,7 @@ extension TaskRegistry {
         let signal = request.signal == 0 ? SIGKILL : Int32(request.signal)
         if record.execID.isEmpty {
             do {
-                try await runtime(of: record).kill(id: record.id, signal: signal, all: request.all)
+                try await inTurn(record) { try await $0.kill(id: record.id, signal: signal, all: request.all) }
             } catch {
                 // It may have exited between the check and the call.
                 if records[record.key]?.status == .stopped { return }
@@ -65,19 +65,25 @@ extension TaskRegistry {
         ios.removeValue(forKey: key)?.close()
         exits.removeValue(forKey: key)?.open()
         records.removeValue(forKey: key)
-        if key.execID.isEmpty { execContainers.removeValue(forKey: key.id) }
+        if key.execID.isEmpty {
+            execContainers.removeValue(forKey: key.id)
+            turns.forget(key.id)
+        }
         FileSystem.removeTree(taskDir(key))
     }
 
-    /// SIGTERM to every container, SIGKILL to those still up after `grace`.
+    /// SIGTERM to every container, SIGKILL to those still up after `grace` (at once when it is zero).
     func stopAll(grace: Duration) async {
         let running = records.values.filter { $0.execID.isEmpty && $0.status != .stopped }
         for record in running {
-            let signal = record.status == .created ? SIGKILL : SIGTERM
+            let signal = record.status == .created || grace <= .zero ? SIGKILL : SIGTERM
             try? await kill(.with { $0.id = record.id; $0.signal = UInt32(signal); $0.all = true })
         }
         for record in running {
-            if let latch = exits[record.key], await !latch.wait(timeout: grace) {
+            if record.status == .created || grace <= .zero {
+                // Killed already: a second kill would only freeze a cgroup that is emptying.
+                _ = await exits[record.key]?.wait(timeout: .seconds(5))
+            } else if let latch = exits[record.key], await !latch.wait(timeout: grace) {
                 try? await kill(.with { $0.id = record.id; $0.signal = UInt32(SIGKILL); $0.all = true })
                 await latch.wait(timeout: .seconds(5))
             }

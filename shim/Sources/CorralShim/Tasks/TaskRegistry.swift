@@ -25,6 +25,8 @@ actor TaskRegistry {
     var execContainers: [String: DirectExec.Container] = [:]
     /// Containers being checkpointed: one checkpoint at a time, since each pauses and resumes it.
     var checkpointing: Set<String> = []
+    /// The runtime's kills, starts and deletes of each container, one at a time.
+    let turns = ContainerTurns()
 
     init(shim: ShimContext) {
         self.shim = shim
@@ -41,6 +43,16 @@ actor TaskRegistry {
     /// The runtime that created the task: its binary, with its `--root`.
     func runtime(of record: TaskRecord) -> OCIRuntime {
         runtime(for: record.runtimeBinary, root: record.runtimeRoot)
+    }
+
+    /// One runtime command on the container, in its turn (see `ContainerTurns`).
+    func inTurn(_ record: TaskRecord, _ command: @escaping @Sendable (OCIRuntime) async throws -> Void) async throws {
+        let runtime = runtime(of: record)
+        let failure = await turns.run(record.id) { () -> (any Error)? in
+            do { try await command(runtime) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
     }
 
     func taskDir(_ key: TaskKey) -> String {
