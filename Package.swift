@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.38.0"),
     ],
     targets: [
         // System layer: C for what Swift cannot import, Swift names over it.
@@ -134,6 +135,8 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                               .product(name: "NIOHPACK", package: "swift-nio-http2"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "daemon/Sources/CorralDaemon"),

@@ -101,6 +101,23 @@ struct KubeletBehaviourTests {
             #expect(try await daemon.runtime.podSandboxStatus(.with { $0.podSandboxID = named }).status.runtimeHandler == "runc")
         }
     }
+
+    @Test("a request over the 16 MiB message limit answers RESOURCE_EXHAUSTED naming the size, and the connection goes on")
+    func oversizedRequest() async throws {
+        try await DaemonFixture.with { daemon in
+            let pod = try await daemon.runPod("oversized")
+            let id = try await daemon.runContainer(pod: pod, "main", ["sleep", "3600"])
+            let huge = String(repeating: "x", count: 17 << 20)
+            let error = await #expect(throws: RPCError.self) {
+                _ = try await daemon.runtime.execSync(.with { $0.containerID = id; $0.cmd = ["echo", huge]; $0.timeout = 10 })
+            }
+            #expect(error?.code == .resourceExhausted, "\(String(describing: error))")
+            #expect(error?.message.contains("over the limit of 16777216 bytes") == true, "\(String(describing: error))")
+            // The same connection answers the next call.
+            let echo = try await daemon.runtime.execSync(.with { $0.containerID = id; $0.cmd = ["echo", "fine"]; $0.timeout = 10 })
+            #expect(echo.stdout == Data("fine\n".utf8))
+        }
+    }
 }
 
 /// kubelet's one connection carries the whole node's calls: corrald must let it open as many

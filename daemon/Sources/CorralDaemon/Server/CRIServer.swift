@@ -54,7 +54,9 @@ struct CRIServer {
             listeningSocketDescriptor: Int(listener),
             transportSecurity: .plaintext,
             config: .defaults {
+                // The transport's own limit resets the stream; ours answers RESOURCE_EXHAUSTED first.
                 $0.rpc.maxRequestPayloadSize = Self.maxMessageSize
+                $0.channelDebuggingCallbacks.onAcceptHTTP2Stream = MessageLimitHandler.installer(limit: Self.maxMessageSize)
                 // kubelet sends every call of the node over one connection, probes of all pods
                 // included. Left unset, swift-nio-http2 allows 100 streams and answers the 101st
                 // with GOAWAY, failing every call on the connection; grpc-go servers
