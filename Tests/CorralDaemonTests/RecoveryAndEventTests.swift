@@ -1,5 +1,6 @@
 import CRIAPI
 @testable import CorralDaemon
+import CorralSystem
 import ShimAPI
 import TTRPC
 import Testing
@@ -46,9 +47,15 @@ struct RecoveryAndEventTests {
         fixture.shims.set(running: [43])
         fixture.podFiles.state.withLock { $0.created = ["kept", "half-made"] }
         fixture.images.state.withLock { $0.rootfs = ["kept-c", "half-made-c"] }
+        let bundles = fixture.service.settings.containersDir
+        for id in ["kept-c", "half-made-c"] {
+            try FileSystem.makeDirectories(bundles + "/" + id + "/rootfs")
+            try FileSystem.writeAtomically(bundles + "/" + id + "/config.json", Array("{}".utf8), mode: 0o600, durable: false)
+        }
         await fixture.service.recover()
         #expect(fixture.podFiles.state.withLock { ($0.created, $0.removed) } == (["kept"], ["half-made"]))
         #expect(fixture.images.state.withLock { $0.rootfs } == ["kept-c"])
+        #expect(try FileSystem.listDirectory(bundles) == ["kept-c"])
     }
 
     @Test func exitsThatHappenedMeanwhileAreReadFromTheLiveShim() async throws {

@@ -22,8 +22,8 @@ extension CRIService {
     }
 
     /// A daemon killed in a RunPodSandbox or CreateContainer may have made a pod's files or a
-    /// container's writable layer and died before recording them: nothing else will ever
-    /// remove those. Runs before the CRI socket is served, so nothing is being made meanwhile.
+    /// container's writable layer and bundle and died before recording them: nothing else will
+    /// ever remove those. Runs before the CRI socket is served, so nothing is being made meanwhile.
     func sweepUnrecorded() async {
         let pods = Set(await registry.allSandboxes.map(\.id))
         for pod in podFiles.pods() where !pods.contains(pod) {
@@ -35,6 +35,12 @@ extension CRIService {
         for container in containerImages.containersWithRootfs() where !containers.contains(container) {
             logger.info("removing the writable layer of a container never recorded", metadata: ["container": "\(container)"])
             containerImages.removeRootfs(containerID: container)
+        }
+        for container in (try? FileSystem.listDirectory(settings.containersDir)) ?? [] where !containers.contains(container) {
+            logger.info("removing the bundle of a container never recorded", metadata: ["container": "\(container)"])
+            let bundle = settings.containersDir + "/" + container
+            releaseStaged(bundle: bundle)
+            FileSystem.removeTree(bundle)
         }
     }
 
