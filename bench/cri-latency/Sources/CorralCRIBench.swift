@@ -8,6 +8,6 @@ struct CorralCRIBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral-cri-bench",
         abstract: "CRI call latency over one persistent gRPC connection, and idle server memory.",
-        subcommands: [MeasureCommand.self, CompareCommand<BenchReport>.self, LoopCommand.self, NodeCommand.self],
+        subcommands: [MeasureCommand.self, CompareCommand<BenchReport>.self, LoopCommand.self, NodeCommand.self, ChurnCommand.self],
         defaultSubcommand: MeasureCommand.self)
 }
