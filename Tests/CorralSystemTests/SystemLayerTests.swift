@@ -20,6 +20,28 @@ struct SystemLayerTests {
         #expect(RFC3339.format(wallNanos: 1_700_000_000_123_456_789) == "2023-11-14T22:13:20.123456789Z")
     }
 
+    /// chattr +T, read back with lsattr. Only where the test's dir is on ext4 (as /tmp is on
+    /// these machines); elsewhere the flag may not exist and the call must merely fail.
+    @Test func subdirectoriesAreSpreadOnExt4() async throws {
+        let dir = "/tmp/corral-topdir-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.makeDirectories(dir)
+        defer { FileSystem.removeTree(dir) }
+        let type = try await Command.run("/usr/bin/stat", arguments: ["-f", "-c", "%T", dir]).stdoutText
+        guard type.hasPrefix("ext2/ext3"), FileSystem.exists("/usr/bin/lsattr") else {
+            #expect(FileSystem.spreadSubdirectories("/proc") == false)
+            return
+        }
+        func flags() async throws -> String {
+            let result = try await Command.run("/usr/bin/lsattr", arguments: ["-d", dir])
+            return String(result.stdoutText.split(separator: " ").first ?? "")
+        }
+        #expect(try await !flags().contains("T"))
+        #expect(FileSystem.spreadSubdirectories(dir))
+        #expect(try await flags().contains("T"))
+        #expect(FileSystem.spreadSubdirectories(dir), "setting it again is fine")
+        #expect(!FileSystem.spreadSubdirectories(dir + "/missing"))
+    }
+
     @Test func atomicWriteReplacesWholeFiles() throws {
         let dir = "/tmp/corral-sys-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileSystem.makeDirectories(dir + "/a/b")

@@ -60,6 +60,9 @@ int ccorral_flock_exclusive(int fd);
 // O_PATH, a _GNU_SOURCE name Swift's Glibc leaves out.
 extern const int ccorral_o_path;
 
+// Sets FS_TOPDIR_FL (chattr +T) on the directory `fd` is open on; 0, or -1 with errno.
+int ccorral_add_topdir_flag(int fd);
+
 // Extended attributes (<sys/xattr.h> is not in Swift's Glibc), flags 0: create or replace.
 int ccorral_fsetxattr(int fd, const char *name, const void *value, size_t size);
 int ccorral_lsetxattr(const char *path, const char *name, const void *value, size_t size);

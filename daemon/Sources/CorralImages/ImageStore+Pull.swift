@@ -33,7 +33,7 @@ extension ImageStore {
 
         let top = try await repository.manifest(ref.digest ?? ref.tag ?? ImageReference.defaultTag, what: ref.description)
         session.add(top.digest.description)
-        try content.store(top.bytes, as: top.digest)
+        try await content.storeOffPool(top.bytes, as: top.digest)
         var manifest = top
         var through: [String] = []
         if MediaType.isIndex(top.mediaType) {
@@ -44,7 +44,7 @@ extension ImageStore {
             }
             manifest = try await repository.manifest(chosen.digest, what: "\(ref) for \(PlatformMatch.host.description)")
             session.add(manifest.digest.description)
-            try content.store(manifest.bytes, as: manifest.digest)
+            try await content.storeOffPool(manifest.bytes, as: manifest.digest)
             through = [top.digest.description]
         }
         if MediaType.isSchema1(manifest.mediaType) {
@@ -100,7 +100,7 @@ extension ImageStore {
                     feed?.advance(to: written)
                 }
                 try await repository.fetchBlob(descriptor, into: sink, watchdog: watchdog)
-                try writer.commit(expected: digest, size: descriptor.size)
+                try await writer.commitOffPool(expected: digest, size: descriptor.size)
             }
             Counter(label: "corral_image_pull_bytes_total").increment(by: Int64(descriptor.size))
         }

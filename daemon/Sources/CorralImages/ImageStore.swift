@@ -32,6 +32,8 @@ public final class ImageStore: Sendable {
         self.logger = logger
         try FileSystem.makeDirectories(self.root, mode: 0o711)
         try FileSystem.makeDirectories(self.root + "/containers", mode: 0o711)
+        // Writable layers come and go with pods: spread as the snapshots are.
+        FileSystem.spreadSubdirectories(self.root + "/containers")
         content = try ContentStore(root: self.root + "/content")
         database = try ImageDatabase(path: self.root + "/images.db")
         snapshots = try SnapshotStore(root: self.root + "/snapshots", database: database, logger: logger)

@@ -7,8 +7,8 @@ import struct Crypto.SHA256
 
 /// One blob being written into the content store: a temp file in `ingest/`, hashed as it
 /// grows, moved into place by `commit` only when its digest and size are the ones expected.
-/// Used by one task at a time.
-public final class BlobWriter {
+/// Used by one task at a time (which may hand it to a thread of its own for `commit`).
+public final class BlobWriter: @unchecked Sendable {
     let temporaryPath: String
     private let store: ContentStore
     /// -1 once committed or aborted: later calls fail with EBADF.
@@ -85,6 +85,15 @@ public final class BlobWriter {
         }
         FileSystem.syncDirectory(store.blobDirectory)
         return target
+    }
+
+    /// `commit` on a thread of its own: its two fsyncs take milliseconds, and on the cooperative
+    /// pool (two threads here) ten pulls' commits held up every other step of every pull.
+    @discardableResult
+    public func commitOffPool(expected: Digest, size: Int64?) async throws(ImageError) -> String {
+        try await BlockingWork.run { [self] in
+            Result { () throws(ImageError) in try commit(expected: expected, size: size) }
+        }.get()
     }
 
     public func abort() {

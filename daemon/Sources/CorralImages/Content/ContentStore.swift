@@ -45,6 +45,14 @@ public struct ContentStore: Sendable {
         try blob.commit(expected: digest, size: Int64(bytes.count))
     }
 
+    /// `store` on a thread of its own, for async callers (see `BlobWriter.commitOffPool`).
+    public func storeOffPool(_ bytes: [UInt8], as digest: Digest) async throws(ImageError) {
+        if contains(digest) { return }
+        try await BlockingWork.run { [self] in
+            Result { () throws(ImageError) in try store(bytes, as: digest) }
+        }.get()
+    }
+
     /// Copies a file into the store, verifying it on the way (an OCI layout's blob).
     public func copy(file: String, as digest: Digest, size: Int64?) throws(ImageError) {
         if contains(digest) { return }

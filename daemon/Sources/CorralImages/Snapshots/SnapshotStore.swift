@@ -18,6 +18,8 @@ final class SnapshotStore: Sendable {
         self.database = database
         self.logger = logger
         try FileSystem.makeDirectories(root, mode: 0o700)
+        // Each layer's tree in a block group of its own (see `spreadSubdirectories`).
+        FileSystem.spreadSubdirectories(root)
     }
 
     func directory(_ number: Int64) -> String {
