@@ -20,4 +20,17 @@ public enum Systemd {
         guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
         return .microseconds(Int64(usec / 2))
     }
+
+    /// What systemd hands the unit it started, for that unit alone: a child that inherits
+    /// NOTIFY_SOCKET (runc) speaks for the unit, or sets up a notify proxy of its own, which
+    /// fails (a socket path over the kernel's 108 bytes) and with it every container start.
+    public static let unitVariables: Set<String> = ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+                                                    "WATCHDOG_USEC", "WATCHDOG_PID"]
+
+    /// `environment` (KEY=value strings) without `unitVariables`.
+    public static func withoutUnitVariables(_ environment: [String]) -> [String] {
+        environment.filter { entry in
+            !unitVariables.contains(String(entry.prefix { $0 != "=" }))
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import CorralSystem
+import CorralSystemd
 import Foundation
 import ShimContract
 
@@ -11,6 +12,10 @@ struct ShimLauncher: Sendable {
     let timeouts: ShimTimeouts
     /// Passed on as `--exec-via-runtime`.
     var execViaRuntime = false
+
+    /// corrald's own, without what systemd gave corrald's unit: shims, and the runtimes and
+    /// plugins they run, inherit it.
+    static var environment: [String] { Systemd.withoutUnitVariables(Environment.current) }
 
     func stateDir(of podID: String) -> String { stateRoot + "/pods/" + podID }
     var socketDir: String { stateRoot + "/s" }
@@ -27,7 +32,7 @@ struct ShimLauncher: Sendable {
             result = try await withDeadline(timeouts.start, onTimeout: {
                 .deadlineExceededError("corral-shim start for pod \(podID) did not finish within \(timeouts.start)")
             }) {
-                try await Command.run(binary, arguments: arguments)
+                try await Command.run(binary, arguments: arguments, environment: Self.environment)
             }
         } catch {
             throw CRIError.from(error).prefixed("starting the shim of pod \(podID)")
@@ -48,7 +53,9 @@ struct ShimLauncher: Sendable {
     func delete(podID: String) async -> String? {
         let arguments = ["delete", "--id", podID, "--state-dir", stateDir(of: podID), "--socket-dir", socketDir]
         // The failure is returned, for the caller to log.
-        guard let result = try? await Command.run(binary, arguments: arguments) else { return "could not run \(binary)" }
+        guard let result = try? await Command.run(binary, arguments: arguments, environment: Self.environment) else {
+            return "could not run \(binary)"
+        }
         return result.status == .exited(0) ? nil : result.stderrText
     }
 
