@@ -8,6 +8,13 @@ import PackageDescription
 let staticShimFlags = ["-static-executable", "-use-ld=lld"] + ["FoundationEssentials", "_FoundationCollections", "_FoundationCShims"]
     .flatMap { ["-Xlinker", "-l\($0)"] }
 
+// corrald and corralctl carry the Swift runtime and Foundation too, so that a node needs no
+// toolchain: the same helper archives, ICU's after the Foundation that uses it.
+let staticStdlibFlags = ["-static-stdlib", "-use-ld=lld"]
+    + ["Foundation", "CoreFoundation", "FoundationInternationalization", "_FoundationICU", "FoundationEssentials",
+       "_FoundationCollections", "_FoundationCShims", "swiftDispatch", "dispatch", "BlocksRuntime", "stdc++"]
+    .flatMap { ["-Xlinker", "-l\($0)"] }
+
 let package = Package(
     name: "Corral",
     platforms: [.macOS(.v15)],
@@ -140,7 +147,8 @@ let package = Package(
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "daemon/Sources/CorralDaemon"),
-        .executableTarget(name: "corrald", dependencies: ["CorralDaemon"], path: "daemon/main"),
+        .executableTarget(name: "corrald", dependencies: ["CorralDaemon"], path: "daemon/main",
+                          linkerSettings: [.unsafeFlags(staticStdlibFlags)]),
 
         // kubelet's streaming server (exec, attach, port-forward over SPDY/3.1 and WebSocket).
         .target(name: "CorralStreaming",
@@ -161,7 +169,8 @@ let package = Package(
                                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Sources/CorralCtl"),
-        .executableTarget(name: "corralctl", dependencies: ["CorralCtl"], path: "Sources/corralctl"),
+        .executableTarget(name: "corralctl", dependencies: ["CorralCtl"], path: "Sources/corralctl",
+                          linkerSettings: [.unsafeFlags(staticStdlibFlags)]),
 
         // Benchmarks (bench/): pods through the shim protocol, next to bare runc.
         .executableTarget(name: "corral-bench",

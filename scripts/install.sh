@@ -10,8 +10,8 @@ swift build -c release
 bin="$(swift build -c release --show-bin-path)"
 prefix="${PREFIX:-/usr/local}"
 install -d "$prefix/bin" /etc/systemd/system /etc/corral /etc/cni/net.d
-# corral-shim is already a static executable (see Package.swift); corrald and corralctl link
-# the Swift runtime from the toolchain.
+# corral-shim is a static executable; corrald and corralctl carry the Swift runtime and
+# Foundation and load only libraries of Debian packages (see Package.swift): a node needs no toolchain.
 install -m 0755 "$bin/corrald" "$bin/corral-shim" "$bin/corralctl" "$prefix/bin/"
 sed "s#/usr/local/bin/corrald#$prefix/bin/corrald#" daemon/corrald.service > /etc/systemd/system/corrald.service
 install -m 0644 daemon/corrald.socket /etc/systemd/system/corrald.socket
