@@ -88,7 +88,7 @@ final class PodFixture: @unchecked Sendable {
     /// CreateSandbox + StartSandbox.
     @discardableResult
     func run(pidMode: Corral_Shim_V1_NamespaceMode = .container, hostname: String = "testpod",
-             confDir: String? = nil) async throws -> Corral_Shim_V1_StartSandboxResponse {
+             confDir: String? = nil, systemdCgroup: Bool = false) async throws -> Corral_Shim_V1_StartSandboxResponse {
         if client == nil { try start() }
         var create = Corral_Shim_V1_CreateSandboxRequest()
         create.sandboxID = id
@@ -99,6 +99,7 @@ final class PodFixture: @unchecked Sendable {
         create.namespaceOptions.pid = pidMode
         create.network.cniConfDir = confDir ?? cniConfDir
         create.network.cniBinDirs = ["/usr/lib/cni"]
+        create.systemdCgroup = systemdCgroup
         _ = try await client.call(SandboxMethods.createSandbox, create)
         var start = Corral_Shim_V1_StartSandboxRequest()
         start.sandboxID = id

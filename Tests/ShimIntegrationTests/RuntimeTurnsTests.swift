@@ -75,3 +75,30 @@ struct RuntimeTurnsTests {
         }
     }
 }
+
+/// kubelet's systemd cgroup driver: the pod says so when it is created, and every runtime
+/// command on its containers then carries `--systemd-cgroup`, which makes runc ask systemd for a
+/// scope under the pod's slice instead of taking `slice:prefix:name` as a directory name.
+@Suite("the systemd cgroup driver reaches the runtime", .serialized,
+       .enabled(if: ShimHarness.binaryExists && getuid() == 0 && BusyboxImage.available
+                    && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runc"), "needs root, runc, busybox and a built corral-shim"))
+struct SystemdCgroupDriverTests {
+    @Test("a pod created for the systemd driver runs every runtime command with --systemd-cgroup; one for cgroupfs never")
+    func driverReachesEveryCommand() async throws {
+        for systemd in [true, false] {
+            try await withPod { pod in
+                try await pod.run(systemdCgroup: systemd)
+                let runtime = try pod.tracedRuntime()
+                // Without systemd as PID 1 (these machines) runc refuses the create; with it, the
+                // container runs in a scope. Either way the command line is what is checked.
+                _ = try? await pod.runContainer("main", ["sleep", "300"], .init(runtimePath: runtime))
+                _ = try? await pod.client.call(SandboxMethods.shutdownSandbox, .with { $0.sandboxID = pod.id }, timeout: .seconds(30))
+                let lines = ((try? String(contentsOfFile: pod.runtimeTrace, encoding: .utf8)) ?? "").split(separator: "\n")
+                #expect(lines.contains { $0.contains(" create ") }, "\(lines)")
+                for line in lines {
+                    #expect(line.contains("--systemd-cgroup") == systemd, "\(line)")
+                }
+            }
+        }
+    }
+}

@@ -39,7 +39,8 @@ enum DeleteCommand {
             let runtime = task.runtime.isEmpty ? "runc" : task.runtime
             // Removes the container's state and cgroup; it may already be gone.
             let root = task.runtimeRoot.isEmpty ? paths.runtimeRoot : task.runtimeRoot
-            _ = try? await Command.run(runtime, arguments: ["--root", root, "delete", "--force", task.id])
+            let cgroups = task.systemdCgroup ? ["--systemd-cgroup"] : []
+            _ = try? await Command.run(runtime, arguments: ["--root", root] + cgroups + ["delete", "--force", task.id])
             if task.rootfsMounted && !task.bundle.isEmpty { Mounts.unmount(task.bundle + "/rootfs") }
         }
     }

@@ -11,6 +11,9 @@ struct OCIRuntime: Sendable {
     let binary: String
     /// `--root`: the runtime's own state, one dir per pod so pods never see each other.
     let root: String
+    /// `--systemd-cgroup`: the spec's cgroupsPath is `slice:prefix:name`, a scope systemd makes
+    /// and owns, as kubelet's systemd cgroup driver expects.
+    var systemdCgroup = false
     let waiter: ChildWaiter
 
     struct Failure: Error, CustomStringConvertible {
@@ -83,7 +86,7 @@ struct OCIRuntime: Sendable {
 
     // MARK: invocation
 
-    private var globalArguments: [String] { ["--root", root] }
+    private var globalArguments: [String] { ["--root", root] + (systemdCgroup ? ["--systemd-cgroup"] : []) }
 
     @discardableResult
     private func runCaptured(_ arguments: [String], globals: [String] = []) async throws(Failure) -> String {

@@ -43,7 +43,7 @@ actor PodSandbox {
         }
     }
 
-    func create(_ request: Corral_Shim_V1_CreateSandboxRequest) throws(RPCError) {
+    func create(_ request: Corral_Shim_V1_CreateSandboxRequest) async throws(RPCError) {
         try check(request.sandboxID)
         guard state == .unknown else {
             throw RPCError(.alreadyExists, "sandbox \(shim.options.id) was already created")
@@ -69,6 +69,9 @@ actor PodSandbox {
         createdAt = Clock.wallNanos
         persist()
         shim.log(.info, "sandbox \(shim.options.id) created; namespaces: \(namespaces.summary)")
+        // After the state changed, so that no second create slips in while it waits; before
+        // the answer, so that every container of the pod is made with it.
+        await tasks.useSystemdCgroup(request.systemdCgroup)
     }
 
     func start(_ id: String) async throws(RPCError) -> Corral_Shim_V1_StartSandboxResponse {

@@ -11,6 +11,8 @@ struct TaskRecord: Sendable {
     var runtimeBinary: String
     /// The runtime's `--root`; empty: the pod's.
     var runtimeRoot = ""
+    /// The pod's cgroups are systemd's (see `OCIRuntime.systemdCgroup`).
+    var systemdCgroup = false
     var pid: Int32 = 0
     var status: Corral_Shim_V1_TaskStatus = .created
     var terminal = false

@@ -15,6 +15,7 @@ extension TaskRegistry {
         guard records[key] == nil else { throw RPCError(.alreadyExists, "task \(request.id) already exists") }
         var record = TaskRecord(id: request.id, bundle: request.bundle, runtimeBinary: request.runtimePath.isEmpty ? "runc" : request.runtimePath)
         record.runtimeRoot = request.runtimeRoot
+        record.systemdCgroup = systemdCgroup
         record.terminal = request.terminal
         record.stdin = request.stdin
         record.logPath = request.logPath
@@ -75,7 +76,7 @@ extension TaskRegistry {
             }
             let pidFile = dir + "/pid"
             let mark = shim.reaper.mark()
-            try await runtime(for: request.runtimePath, root: request.runtimeRoot).create(
+            try await runtime(for: request.runtimePath, root: request.runtimeRoot, systemdCgroup: systemdCgroup).create(
                 id: request.id, bundle: request.bundle, pidFile: pidFile, consoleSocket: console?.path, stdio: stdio)
             childEnds?.close()
             childEnds = nil

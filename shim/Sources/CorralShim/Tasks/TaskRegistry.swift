@@ -25,6 +25,8 @@ actor TaskRegistry {
     var execContainers: [String: DirectExec.Container] = [:]
     /// Containers being checkpointed: one checkpoint at a time, since each pauses and resumes it.
     var checkpointing: Set<String> = []
+    /// The pod's cgroup driver is systemd's: every runtime call gets `--systemd-cgroup`.
+    var systemdCgroup = false
     /// The runtime's kills, starts and deletes of each container, one at a time.
     let turns = ContainerTurns()
 
@@ -35,14 +37,19 @@ actor TaskRegistry {
     var all: [TaskRecord] { records.values.sorted { ($0.id, $0.execID) < ($1.id, $1.execID) } }
     var hasLiveTasks: Bool { records.values.contains { $0.status == .running || $0.status == .created } }
 
-    func runtime(for binary: String, root: String = "") -> OCIRuntime {
+    func runtime(for binary: String, root: String = "", systemdCgroup: Bool = false) -> OCIRuntime {
         OCIRuntime(binary: binary.isEmpty ? "runc" : binary, root: root.isEmpty ? shim.paths.runtimeRoot : root,
-                   waiter: shim.reaper.childWaiter)
+                   systemdCgroup: systemdCgroup, waiter: shim.reaper.childWaiter)
+    }
+
+    /// Set once, when the pod is created, before any container.
+    func useSystemdCgroup(_ enabled: Bool) {
+        systemdCgroup = enabled
     }
 
     /// The runtime that created the task: its binary, with its `--root`.
     func runtime(of record: TaskRecord) -> OCIRuntime {
-        runtime(for: record.runtimeBinary, root: record.runtimeRoot)
+        runtime(for: record.runtimeBinary, root: record.runtimeRoot, systemdCgroup: record.systemdCgroup)
     }
 
     /// One runtime command on the container, in its turn (see `ContainerTurns`).
@@ -73,7 +80,7 @@ actor TaskRegistry {
         guard let record = records[key] else { return }
         try TaskFile(id: record.id, execID: record.execID, pid: record.pid, bundle: record.bundle,
                      runtime: record.runtimeBinary, runtimeRoot: record.runtimeRoot,
-                     rootfsMounted: mountedRootfs.contains(record.id))
+                     rootfsMounted: mountedRootfs.contains(record.id), systemdCgroup: record.systemdCgroup)
             .write(to: taskDir(key) + "/task.json")
     }
 }
