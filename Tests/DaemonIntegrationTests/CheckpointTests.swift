@@ -37,16 +37,29 @@ enum HostCRIU {
 struct CheckpointTests {
     static let counter = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done"]
 
-    /// The counter the container keeps in /tmp/count.
+    /// The counter the container keeps in /tmp/count. The shell truncates the file before each
+    /// write, so a read can find it empty: read again then.
     static func count(_ daemon: DaemonFixture, _ id: String) async throws -> Int {
-        let exec = try await daemon.runtime.execSync(.with { $0.containerID = id; $0.cmd = ["cat", "/tmp/count"]; $0.timeout = 10 })
-        return Int(String(decoding: exec.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        for _ in 0..<20 {
+            let exec = try await daemon.runtime.execSync(.with { $0.containerID = id; $0.cmd = ["cat", "/tmp/count"]; $0.timeout = 10 })
+            if let value = Int(String(decoding: exec.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return value
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return -1
     }
 
     /// Running, and counting on: the checkpoint left it as it was.
     static func expectRunningOn(_ daemon: DaemonFixture, _ id: String) async throws {
         #expect(try await daemon.containerState(id).state == .containerRunning)
-        let before = try await count(daemon, id)
+        // A container just started on a busy machine may not have written its first count yet.
+        var before = try await count(daemon, id)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while before <= 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            before = try await count(daemon, id)
+        }
         try await Task.sleep(for: .milliseconds(600))
         let after = try await count(daemon, id)
         #expect(before > 0 && after > before, "the counter went from \(before) to \(after)")
