@@ -73,11 +73,16 @@ public enum FileSystem {
     public static func readFile(_ path: String, limit: Int = 1 << 20) throws(SystemError) -> [UInt8] {
         let fd = try FileDescriptor.open(path, O_RDONLY)
         defer { fd.close() }
+        // One uninitialised buffer for every read: a zeroed 64 KiB array per read (two for the
+        // smallest file) cost the shim's stats calls, which read a dozen cgroup files each.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(65536, limit)), alignment: 16)
+        defer { buffer.deallocate() }
         var result: [UInt8] = []
         while result.count < limit {
-            let chunk = try fd.read(upTo: min(65536, limit - result.count))
-            if chunk.isEmpty { break }
-            result += chunk
+            let want = min(buffer.count, limit - result.count)
+            let n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), subject: path)
+            if n == 0 { break }
+            result.append(contentsOf: buffer[..<n])
         }
         return result
     }

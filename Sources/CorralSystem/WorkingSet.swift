@@ -1,4 +1,5 @@
 import CCorral
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,10 +17,34 @@ public enum WorkingSet {
     /// holds a written page (relocated data made read-only afterwards, RELRO) is left alone:
     /// only pages that equal the file's are dropped, so nothing can be lost; what is used again
     /// comes back from the page cache.
+    ///
+    /// Which mappings those are is read from /proc/self/smaps once and remembered: the kernel
+    /// walks every page of the process to write smaps, which cost an idle shim more than the
+    /// trim saved, every time it went idle. The answer does not change once the process runs:
+    /// a read-only mapping's pages cannot be written, and a mapping made later (none, in a
+    /// static shim) is merely left alone.
     @discardableResult
     public static func releaseCleanFilePages() -> Int {
-        guard let smaps = try? FileSystem.readText("/proc/self/smaps") else { return 0 }
+        let ranges = cleanFileMappings.withLock { known in
+            if known == nil { known = readCleanFileMappings() }
+            return known ?? []
+        }
         var released = 0
+        for range in ranges {
+            guard let address = UnsafeMutableRawPointer(bitPattern: range.start) else { continue }
+            if madvise(address, Int(range.end - range.start), MADV_DONTNEED) == 0 {
+                released += Int(range.end - range.start)
+            }
+        }
+        return released
+    }
+
+    private static let cleanFileMappings = Mutex<[(start: UInt, end: UInt)]?>(nil)
+
+    /// Read-only file mappings without a privately written page (see `releaseCleanFilePages`).
+    private static func readCleanFileMappings() -> [(start: UInt, end: UInt)]? {
+        guard let smaps = try? FileSystem.readText("/proc/self/smaps") else { return nil }
+        var clean: [(start: UInt, end: UInt)] = []
         var candidate: (start: UInt, end: UInt)?
         for line in smaps.split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -31,14 +56,10 @@ public enum WorkingSet {
                 candidate = (start, end)
             } else if let range = candidate, fields.first == "Private_Dirty:" {
                 candidate = nil
-                guard fields.count >= 2, fields[1] == "0",
-                      let address = UnsafeMutableRawPointer(bitPattern: range.start) else { continue }
-                if madvise(address, Int(range.end - range.start), MADV_DONTNEED) == 0 {
-                    released += Int(range.end - range.start)
-                }
+                if fields.count >= 2, fields[1] == "0" { clean.append(range) }
             }
         }
-        return released
+        return clean
     }
 
     /// Gives free heap pages back to the kernel and drops clean file pages: for a process

@@ -27,10 +27,7 @@ enum TaskService {
         service.unary(TaskMethods.state) { _, request in try await tasks.state(request) }
         service.unary(TaskMethods.pids) { _, request in try await tasks.pids(request) }
         service.unary(TaskMethods.stats) { _, request in
-            let pid = try await tasks.cgroupPID(request.id)
-            guard let paths = (try? CgroupLayout.current()).flatMap({ try? $0.paths(ofProcess: pid) }) else {
-                throw RPCError(.notFound, "no cgroup found for task \(request.id)")
-            }
+            let paths = try await tasks.cgroupPaths(request.id)
             var response = Corral_Shim_V1_TaskStatsResponse()
             response.timestamp = .init(wallNanos: Clock.wallNanos)
             (response.cpu, response.memory, response.pids) = CgroupStats.read(paths).usage

@@ -26,6 +26,8 @@ actor PodSandbox {
     /// gave up on the start, or restarted and is cleaning up) waits for it: its DEL would
     /// otherwise run before the ADD it should undo, and what the ADD then makes would leak.
     private var starting: Latch?
+    /// The pod cgroup's files, found at the first metrics call.
+    private var podCgroup: CgroupPaths?
 
     init(shim: ShimContext, tasks: TaskRegistry) {
         self.shim = shim
@@ -238,12 +240,23 @@ actor PodSandbox {
 
     func metrics(_ id: String) throws(RPCError) -> Corral_Shim_V1_SandboxMetricsResponse {
         try check(id)
-        guard let parent = request?.cgroupParent, !parent.isEmpty, let layout = try? CgroupLayout.current() else {
+        guard let parent = request?.cgroupParent, !parent.isEmpty else {
             throw RPCError(.failedPrecondition, "sandbox \(shim.options.id) has no cgroup parent to measure")
+        }
+        let paths: CgroupPaths
+        if let known = podCgroup {
+            paths = known
+        } else {
+            // Found once, as a container's is (`TaskRegistry.cgroupPaths`).
+            guard let layout = try? CgroupLayout.current() else {
+                throw RPCError(.failedPrecondition, "sandbox \(shim.options.id) has no cgroup parent to measure")
+            }
+            paths = layout.paths(forCgroupsPath: parent)
+            podCgroup = paths
         }
         var response = Corral_Shim_V1_SandboxMetricsResponse()
         response.timestamp = .init(wallNanos: Clock.wallNanos)
-        (response.cpu, response.memory, response.pids) = CgroupStats.read(layout.paths(forCgroupsPath: parent)).usage
+        (response.cpu, response.memory, response.pids) = CgroupStats.read(paths).usage
         return response
     }
 

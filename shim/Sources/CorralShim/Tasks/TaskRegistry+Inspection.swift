@@ -1,5 +1,6 @@
 import CorralSystem
 import ShimAPI
+import ShimCgroups
 import TTRPC
 
 /// State, pids, resources, terminal size, stdin and log reopening of live tasks.
@@ -74,11 +75,19 @@ extension TaskRegistry {
         }
     }
 
-    func cgroupPID(_ id: String) throws(RPCError) -> Int32 {
+    /// The running container's cgroup files, found at its first stats call: a container's cgroup
+    /// stays where it is while it runs, and finding it (mountinfo, /proc/PID/cgroup) cost each
+    /// of kubelet's stats calls more than reading the counters did.
+    func cgroupPaths(_ id: String) throws(RPCError) -> CgroupPaths {
         let record = try record(id)
         guard record.status != .stopped, record.pid > 0 else {
             throw RPCError(.failedPrecondition, "task \(id) is not running")
         }
-        return record.pid
+        if let known = containerCgroups[id] { return known }
+        guard let paths = (try? CgroupLayout.current()).flatMap({ try? $0.paths(ofProcess: record.pid) }) else {
+            throw RPCError(.notFound, "no cgroup found for task \(id)")
+        }
+        containerCgroups[id] = paths
+        return paths
     }
 }

@@ -67,6 +67,7 @@ extension TaskRegistry {
         records.removeValue(forKey: key)
         if key.execID.isEmpty {
             execContainers.removeValue(forKey: key.id)
+            containerCgroups.removeValue(forKey: key.id)
             turns.forget(key.id)
         }
         FileSystem.removeTree(taskDir(key))

@@ -1,6 +1,7 @@
 import CorralJSON
 import CorralSystem
 import ShimAPI
+import ShimCgroups
 import ShimContract
 import TTRPC
 
@@ -25,6 +26,8 @@ actor TaskRegistry {
     var execContainers: [String: DirectExec.Container] = [:]
     /// Containers being checkpointed: one checkpoint at a time, since each pauses and resumes it.
     var checkpointing: Set<String> = []
+    /// Each running container's cgroup files (see `cgroupPaths`).
+    var containerCgroups: [String: CgroupPaths] = [:]
     /// The pod's cgroup driver is systemd's: every runtime call gets `--systemd-cgroup`.
     var systemdCgroup = false
     /// The runtime's kills, starts and deletes of each container, one at a time.
