@@ -27,7 +27,18 @@ struct PodLifecycleTests {
 
     @Test("the Prometheus endpoint counts CRI calls by method and code, pods by state, shim calls, GC runs and shim memory")
     func metrics() async throws {
-        let port = Int.random(in: 20000...40000)
+        // A port another test (or a client's local end) took meanwhile is tried again with another.
+        for attempt in 1...5 {
+            do {
+                try await metrics(port: Int.random(in: 20000...32000))
+                return
+            } catch let error as TestFailure where attempt < 5 && "\(error)".contains("Address already in use") {
+                continue
+            }
+        }
+    }
+
+    func metrics(port: Int) async throws {
         try await DaemonFixture.with(extraConfig: "[metrics]\naddress = \"127.0.0.1:\(port)\"\n") { daemon in
             _ = try await daemon.runtime.version(.init())
             _ = await statusCode { _ = try await daemon.runtime.containerStatus(.with { $0.containerID = "nope" }) }
