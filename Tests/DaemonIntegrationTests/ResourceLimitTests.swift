@@ -60,8 +60,10 @@ struct ResourceLimitTests {
             try FileSystem.makeDirectories(pids, mode: 0o755)
             try "64".write(toFile: pids + "/pids.max", atomically: false, encoding: .utf8)
             let other = try await daemon.runPodWith(daemon.containerConfig("other", ["sleep", "3600"]), podName: "bystander")
-            // PID 1 execs its sleep rather than forking it: at the limit, a fork would fail.
-            let bomb = try await daemon.runPodWith(daemon.containerConfig("bomb", ["sh", "-c", "bomb() { bomb | bomb & }; bomb; exec sleep 3600"]),
+            // PID 1 forks once, before any bomb runs, and then execs its sleep: a shell whose own
+            // fork fails at the limit exits, and with PID 1 the whole container (under load, its
+            // second fork for `bomb | bomb` lost the race to the first bomb's children).
+            let bomb = try await daemon.runPodWith(daemon.containerConfig("bomb", ["sh", "-c", "(bomb() { bomb | bomb & }; bomb) & exec sleep 3600"]),
                                                    podName: "bombing") { $0.linux.cgroupParent = podCgroup }
             let readCurrent = { Int((try? FileSystem.readText(pids + "/pids.current"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1 }
             // cgroup v1 counts a refused fork in the forking task's own cgroup: the container's.
