@@ -46,9 +46,7 @@ extension CRIService {
                 ?? StopSignals.number(named: image.config.config?.stopSignal) ?? 15
             try await registry.put(entry)
         } catch {
-            containerImages.removeRootfs(containerID: id)
-            releaseStaged(bundle: bundle)
-            FileSystem.removeTree(bundle)
+            discardFiles(ofContainer: id, bundle: bundle)
             await registry.release(nameKey, for: id)
             throw error
         }

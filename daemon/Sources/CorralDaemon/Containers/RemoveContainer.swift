@@ -28,10 +28,15 @@ extension CRIService {
                 // Never started, or already deleted.
             }
         }
-        containerImages.removeRootfs(containerID: container.id)
-        releaseStaged(bundle: container.bundle)
-        FileSystem.removeTree(container.bundle)
+        discardFiles(ofContainer: container.id, bundle: container.bundle)
         try await registry.remove(container: container.id)
+    }
+
+    /// A container's writable layer and its bundle (with what was staged under it for the runtime).
+    func discardFiles(ofContainer id: String, bundle: String) {
+        containerImages.removeRootfs(containerID: id)
+        releaseStaged(bundle: bundle)
+        FileSystem.removeTree(bundle)
     }
 
     /// Detaches what corrald staged for the bundle's runtime to bind. A mount that will not go

@@ -32,15 +32,10 @@ extension CRIService {
             podFiles.remove(pod: pod)
         }
         let containers = Set(await registry.allContainers.map(\.id))
-        for container in containerImages.containersWithRootfs() where !containers.contains(container) {
-            logger.info("removing the writable layer of a container never recorded", metadata: ["container": "\(container)"])
-            containerImages.removeRootfs(containerID: container)
-        }
-        for container in (try? FileSystem.listDirectory(settings.containersDir)) ?? [] where !containers.contains(container) {
-            logger.info("removing the bundle of a container never recorded", metadata: ["container": "\(container)"])
-            let bundle = settings.containersDir + "/" + container
-            releaseStaged(bundle: bundle)
-            FileSystem.removeTree(bundle)
+        let bundles = (try? FileSystem.listDirectory(settings.containersDir)) ?? []
+        for container in Set(containerImages.containersWithRootfs() + bundles).subtracting(containers).sorted() {
+            logger.info("removing the files of a container never recorded", metadata: ["container": "\(container)"])
+            discardFiles(ofContainer: container, bundle: settings.containersDir + "/" + container)
         }
     }
 
