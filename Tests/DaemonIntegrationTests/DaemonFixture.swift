@@ -355,6 +355,14 @@ final class DaemonFixture: @unchecked Sendable {
         return found
     }
 
+    /// The shim processes that are there in two looks 300 ms apart. A shim forking to start runc or an
+    /// exec shows for a moment as a second process with the shim's own command line; CI once caught one.
+    func settledShimProcesses() async -> Set<String> {
+        let shims = { Set(self.leftovers().filter { $0.contains("corral-shim") }) }
+        let first = shims()
+        try? await Task.sleep(for: .milliseconds(300))
+        return first.intersection(shims())
+    }
 
     /// The runc commands the traced runtime ran, in order ("create", "start", "exec", ...).
     func runtimeCommands() -> [String] {

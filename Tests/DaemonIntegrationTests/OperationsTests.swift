@@ -29,7 +29,7 @@ struct OperationsTests {
             }
             // The instrumentation layer logs each call as it starts (the fixture runs at debug).
             try await daemon.waitForLog("rpc=ExecSync")
-            let shims = daemon.leftovers().filter { $0.contains("corral-shim") }
+            let shims = await daemon.settledShimProcesses()
             #expect(!shims.isEmpty)
 
             kill(daemon.pid, SIGTERM)
@@ -44,7 +44,7 @@ struct OperationsTests {
             #expect(String(decoding: result.stdout, as: UTF8.self) == "finished\n")
             let status = await daemon.terminate()
             #expect(status == 0, "corrald's wait status after SIGTERM: \(String(describing: status))")
-            #expect(daemon.leftovers().filter { $0.contains("corral-shim") } == shims, "the shim did not outlive corrald")
+            #expect(await daemon.settledShimProcesses() == shims, "the shim did not outlive corrald")
             #expect(!daemon.mounts().contains(daemon.state + "/bin/corral-shim"), "corrald left its shim binary mounted")
 
             // The next corrald finds the pod and its container as they were.
