@@ -252,7 +252,7 @@ let package = Package(
                     path: "Tests/CorralStreamingTests"),
         .testTarget(name: "DaemonIntegrationTests",
                     dependencies: ["CRIAPI", "CRIGRPC", "AdminAPI", "CorralSystem", "CorralRegistry", "CorralImages", "StreamingTestSupport",
-                                   "CRITestSupport", "ShimAPI", "ShimContract", "TTRPC", "TestSupport",
+                                   "CRITestSupport", "ShimAPI", "ShimCgroups", "ShimContract", "TTRPC", "TestSupport",
                                    .product(name: "Crypto", package: "swift-crypto"),
                                    .product(name: "Logging", package: "swift-log"),
                                    .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -5,9 +5,15 @@
 # systemd runs: systemctl enable --now corrald.socket corrald.service
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/install-deps.sh
-swift build -c release
-bin="$(swift build -c release --show-bin-path)"
+# CORRAL_BIN names a dir of binaries built elsewhere (a node without the toolchain; the test
+# guest): they are installed as they are, with nothing built and no package installed.
+if [[ -n "${CORRAL_BIN:-}" ]]; then
+    bin="$CORRAL_BIN"
+else
+    scripts/install-deps.sh
+    swift build -c release
+    bin="$(swift build -c release --show-bin-path)"
+fi
 prefix="${PREFIX:-/usr/local}"
 install -d "$prefix/bin" /etc/systemd/system /etc/corral /etc/cni/net.d
 # corral-shim is a static executable; corrald and corralctl carry the Swift runtime and

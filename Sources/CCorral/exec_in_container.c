@@ -307,6 +307,13 @@ static const char *look_up(const char *name, char *const *envp) {
 // The process itself: in the container's namespaces and cgroups already; takes on the identity
 // the spec gives it, in the order runc's exec uses, and execs.
 __attribute__((noreturn)) static void become_process(const struct ccorral_exec_plan *plan, int report_fd) {
+    // The cgroup namespace comes last, once the process is in the container's cgroup, as with
+    // runc: under nsdelegate (systemd's cgroup2 mount) a move into a cgroup is refused (ENOENT)
+    // to a process whose own cgroup lies outside its cgroup namespace, which the helper's would.
+    for (int i = 0; i < plan->namespace_count; i++) {
+        if (plan->namespace_types[i] == CLONE_NEWCGROUP && setns(plan->namespace_fds[i], CLONE_NEWCGROUP) < 0)
+            fail(report_fd, CCORRAL_EXEC_NAMESPACE);
+    }
     // The helper's descriptors of the container's cgroups and namespaces, and whatever else it
     // held, go before the process resolves anything: only stdio, the report pipe and the
     // terminal's socket stay, and the socket goes as soon as the terminal is made.
@@ -407,6 +414,7 @@ __attribute__((noreturn)) static void join_container(const struct ccorral_exec_p
         if (write(plan->cgroup_tasks_fds[i], "0", 1) < 0) fail(report_fd, CCORRAL_EXEC_CGROUP);
     }
     for (int i = 0; i < plan->namespace_count; i++) {
+        if (plan->namespace_types[i] == CLONE_NEWCGROUP) continue;  // the process joins it (become_process)
         if (setns(plan->namespace_fds[i], plan->namespace_types[i]) < 0) fail(report_fd, CCORRAL_EXEC_NAMESPACE);
     }
     pid_t child;

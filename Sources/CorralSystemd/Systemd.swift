@@ -34,3 +34,32 @@ public enum Systemd {
         }
     }
 }
+
+extension Systemd {
+    /// Whether systemd is the init system here (sd_booted: /run/systemd/system exists).
+    public static var booted: Bool { sd_booted() > 0 }
+
+    /// Starts the transient scope `unit` in `slice` holding `pid`, through systemd's D-Bus API,
+    /// as runc does for a container and CRI-O for conmon. Blocks for up to `timeout`; the scope
+    /// may still be starting when it returns. Throws systemd's refusal or the errno.
+    public static func startScope(_ unit: String, slice: String, description: String, pid: Int32,
+                                  timeout: Duration = .seconds(5)) throws(SystemdError) {
+        var text = [CChar](repeating: 0, count: 512)
+        let microseconds = UInt64(timeout.components.seconds) * 1_000_000 + UInt64(timeout.components.attoseconds / 1_000_000_000_000)
+        let result = corral_systemd_start_scope(unit, slice, description, pid, microseconds, &text, text.count)
+        guard result < 0 else { return }
+        let message = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw SystemdError(call: "StartTransientUnit \(unit)", errno: -result, message: message)
+    }
+}
+
+/// A refused or failed call to systemd.
+public struct SystemdError: Error, CustomStringConvertible, Sendable {
+    public var call: String
+    public var errno: Int32
+    public var message: String
+
+    public var description: String {
+        "\(call): " + (message.isEmpty ? "errno \(errno)" : message)
+    }
+}

@@ -212,3 +212,13 @@ struct DoctorCheckTests {
         #expect(json.contains(#""status" : "WARN""#))
     }
 }
+
+@Suite struct CgroupDriverCheckTests {
+    @Test func theDriverMustMatchTheInitSystem() {
+        #expect(CgroupChecks.driver(.systemd, systemdBooted: true).status == .ok)
+        let refused = CgroupChecks.driver(.systemd, systemdBooted: false)
+        #expect(refused.status == .fail && refused.fix.contains("cgroupfs"))
+        #expect(CgroupChecks.driver(.cgroupfs, systemdBooted: true).status == .warn)
+        #expect(CgroupChecks.driver(.cgroupfs, systemdBooted: false).status == .ok)
+    }
+}

@@ -3,6 +3,7 @@ import CRIGRPC
 import CorralImages
 import CorralRegistry
 import CorralSystem
+import ShimCgroups
 import Foundation
 import GRPCNIOTransportHTTP2Posix
 import Logging
@@ -29,6 +30,12 @@ final class DaemonFixture: @unchecked Sendable {
             && TestImage.available && FileSystem.exists("/usr/lib/cni/bridge") && FileSystem.exists("/usr/sbin/runc")
     }
 
+    /// The driver of every fixture that names none: the guest runs suites a second time with
+    /// CORRAL_TEST_CGROUP_DRIVER=systemd.
+    static var defaultCgroupDriver: String {
+        ProcessInfo.processInfo.environment["CORRAL_TEST_CGROUP_DRIVER"] ?? "cgroupfs"
+    }
+
     var root: String { dir + "/root" }
     var state: String { dir + "/state" }
     var socket: String { dir + "/state/corral.sock" }
@@ -37,7 +44,10 @@ final class DaemonFixture: @unchecked Sendable {
     var cniBinDir: String { dir + "/cni-bin" }
     var logDir: String { dir + "/logs" }
     var configPath: String { dir + "/config.toml" }
-    var cgroupParent: String { "/corral-test-" + suffix }
+    /// The pods' cgroup parent: a path of its own, or with the systemd driver a slice as kubelet
+    /// names one (`kubepods-besteffort-pod<uid>.slice`, nested by its dashes).
+    var cgroupParent: String { systemdSlices ? "kubepods-besteffort-pod\(suffix).slice" : "/corral-test-" + suffix }
+    let systemdSlices: Bool
     var daemonLog: String { dir + "/corrald.log" }
 
     /// Where the traced runtime (a wrapper of runc) writes a line per invocation: its arguments.
@@ -53,7 +63,7 @@ final class DaemonFixture: @unchecked Sendable {
 
     init(shimCallTimeout: String = "10s", topLevelConfig: String = "", extraConfig: String = "",
          traceRuntime: Bool = false, shimPath: String = DaemonFixture.binDir + "/corral-shim",
-         maxConfNum: Int = 1, runtimeRoot: String = "") throws {
+         maxConfNum: Int = 1, runtimeRoot: String = "", cgroupDriver: String = DaemonFixture.defaultCgroupDriver) throws {
         var template = Array("/tmp/corral-d-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         dir = String(cString: made!)
@@ -65,6 +75,7 @@ final class DaemonFixture: @unchecked Sendable {
         subnet = "10.218.\(Int.random(in: 1...250)).0/24"
         secondSubnet = "10.219.\(Int.random(in: 1...250)).0/24"
         self.shimCallTimeout = shimCallTimeout
+        systemdSlices = cgroupDriver == "systemd"
         for sub in ["root", "state", "cni", "cni-bin", "logs"] { try FileSystem.makeDirectories(dir + "/" + sub, mode: 0o755) }
         try writeNetwork()
         let second = """
@@ -81,6 +92,7 @@ final class DaemonFixture: @unchecked Sendable {
             chmod(runc, 0o755)
         }
         let config = topLevelConfig + """
+            cgroup_driver = "\(cgroupDriver)"
             root = "\(root)"
             state = "\(state)"
             socket = "\(socket)"
@@ -281,10 +293,11 @@ final class DaemonFixture: @unchecked Sendable {
     /// holds nothing of it.
     static func with(shimCallTimeout: String = "10s", topLevelConfig: String = "", extraConfig: String = "",
                      traceRuntime: Bool = false, maxConfNum: Int = 1, runtimeRoot: String = "",
+                     cgroupDriver: String = DaemonFixture.defaultCgroupDriver,
                      _ body: (DaemonFixture) async throws -> Void) async throws {
         let daemon = try DaemonFixture(shimCallTimeout: shimCallTimeout, topLevelConfig: topLevelConfig,
                                        extraConfig: extraConfig, traceRuntime: traceRuntime, maxConfNum: maxConfNum,
-                                       runtimeRoot: runtimeRoot)
+                                       runtimeRoot: runtimeRoot, cgroupDriver: cgroupDriver)
         do {
             try await daemon.start()
             try await body(daemon)
@@ -315,8 +328,14 @@ final class DaemonFixture: @unchecked Sendable {
         for mount in mounts().reversed() { _ = Mounts.unmount(mount) }
         // The pods' cgroup parent, which the runtime made in every hierarchy and leaves behind
         // (rmdir(2) refuses one still in use).
-        for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
-            _ = rmdir("/sys/fs/cgroup/" + hierarchy + cgroupParent)
+        if systemdSlices {
+            _ = try? TestImage.run("/usr/bin/systemctl", ["stop", cgroupParent])
+        } else if FileSystem.exists("/sys/fs/cgroup/cgroup.controllers") {
+            _ = rmdir("/sys/fs/cgroup" + cgroupParent)
+        } else {
+            for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+                _ = rmdir("/sys/fs/cgroup/" + hierarchy + cgroupParent)
+            }
         }
         FileSystem.removeTree(dir)
     }
@@ -330,6 +349,14 @@ final class DaemonFixture: @unchecked Sendable {
             .split(separator: "\n").map { String($0.split(separator: " ")[4]) }.filter { $0.hasPrefix(dir) }
     }
 
+    /// The directories of the pods' cgroup parent, in every hierarchy.
+    var podCgroupParents: [String] {
+        if FileSystem.exists("/sys/fs/cgroup/cgroup.controllers") {
+            return ["/sys/fs/cgroup" + (SystemdSlice.path(of: cgroupParent) ?? cgroupParent)]
+        }
+        return ["memory", "cpu,cpuacct", "pids", "devices", "freezer", "blkio", "cpuset", "systemd"].map { "/sys/fs/cgroup/" + $0 + cgroupParent }
+    }
+
     /// Mounts, veths, cgroups and processes under this fixture's names; not the read-only mount
     /// of the shim binary, which is the running daemon's own (and goes when it stops).
     func leftovers() -> [String] {
@@ -339,11 +366,10 @@ final class DaemonFixture: @unchecked Sendable {
                 found += links.split(separator: "\n").map { "link " + $0.prefix(40) }
             }
         }
-        for controller in ["memory", "cpu,cpuacct", "pids", "devices", "freezer", "blkio", "cpuset", "systemd"] {
-            let path = "/sys/fs/cgroup/" + controller + cgroupParent
+        for path in podCgroupParents {
             for child in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                where !child.contains(".") && FileManager.default.fileExists(atPath: path + "/" + child + "/cgroup.procs") {
-                found.append("cgroup \(controller)\(cgroupParent)/\(child)")
+                where FileManager.default.fileExists(atPath: path + "/" + child + "/cgroup.procs") {
+                found.append("cgroup \(path)/\(child)")
             }
         }
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(entry) != nil {

@@ -64,6 +64,11 @@ struct HostileExecTests {
     func execsHoldOnlyStdio(viaRuntime: Bool) async throws {
         try await DaemonFixture.with(topLevelConfig: viaRuntime ? "exec_via_runtime = true\n" : "", traceRuntime: true) { daemon in
             let (_, container) = try await daemon.runHostileContainer(["sleep", "3600"], workingDir: "/", seccomp: true)
+            if daemon.systemdSlices {
+                // The guest's second pass: the container really is in a scope of systemd's.
+                let cgroup = try FileSystem.readText("/proc/\(try await daemon.initPID(of: container))/cgroup")
+                #expect(cgroup.contains("/corral-\(container).scope"), "\(cgroup)")
+            }
             for kind in Kind.allCases {
                 let listing = try await daemon.exec(container, ["ls", "-l", "/proc/self/fd"], kind)
                 #expect(listing.started, "\(kind): \(listing.text)")

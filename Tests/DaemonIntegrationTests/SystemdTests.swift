@@ -36,6 +36,23 @@ struct SystemdTests {
         await daemon.tearDown()
     }
 
+    @Test("cgroup_driver = \"systemd\" is refused, naming the key and the fix, where systemd is not the init system",
+          .enabled(if: !FileSystem.exists("/run/systemd/system")))
+    func systemdDriverWithoutSystemd() async throws {
+        let daemon = try DaemonFixture(cgroupDriver: "systemd")
+        defer { FileSystem.removeTree(daemon.dir) }
+        var failure = ""
+        do {
+            try await daemon.start()
+            await daemon.stop()
+        } catch {
+            failure = "\(error)"
+        }
+        #expect(failure.contains("corrald exited"), "corrald started: \(failure)")
+        #expect(failure.contains("cgroup_driver") && failure.contains("/run/systemd/system") && failure.contains("cgroupfs"), "\(failure)")
+        #expect(!FileSystem.exists(daemon.socket), "corrald made its socket before refusing")
+    }
+
     @Test("with a socket from systemd-socket-activate, corrald serves the CRI on it")
     func socketActivation() async throws {
         guard FileSystem.exists("/usr/bin/systemd-socket-activate") else { return }

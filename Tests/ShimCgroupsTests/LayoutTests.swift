@@ -168,3 +168,18 @@ extension LayoutTests {
         }
     }
 }
+
+@Suite struct SystemdSliceTests {
+    @Test func kubeletsSliceNamesNestByTheirDashes() {
+        #expect(SystemdSlice.path(of: "kubepods-besteffort-pod12_34.slice") == "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12_34.slice")
+        #expect(SystemdSlice.path(of: "system.slice") == "/system.slice")
+        #expect(SystemdSlice.path(of: "-.slice") == "/")
+    }
+
+    @Test func pathsAndMalformedNamesAreNotSlices() {
+        #expect(SystemdSlice.path(of: "/kubepods/pod1") == nil)
+        #expect(SystemdSlice.path(of: "/kubepods.slice") == nil)
+        #expect(SystemdSlice.path(of: "a--b.slice") == nil)
+        #expect(SystemdSlice.path(of: "-a.slice") == nil)
+    }
+}

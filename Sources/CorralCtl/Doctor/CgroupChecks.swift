@@ -1,3 +1,5 @@
+import CorralConfig
+
 /// How cgroups are mounted, and what that means for corrald and each OCI runtime.
 struct CgroupHost: Equatable, Sendable {
     enum Mode: String, Sendable {
@@ -83,6 +85,23 @@ enum CgroupChecks {
                 : "crun refuses it (cgroup2 holds \(unifiedControllers.joined(separator: ", ")))"
             return .warn("cgroups", "hybrid: cgroup v1 controllers with cgroup2 at \(host.unifiedMount ?? "?"): runc works, \(crun); recent kubelets refuse v1 unless failCgroupV1 is false",
                          fix: v2Fix)
+        }
+    }
+
+    /// The configured cgroup driver against the host's init system: kubelet's cgroupDriver must
+    /// name the same one, and systemd's needs systemd.
+    static func driver(_ driver: DaemonConfig.CgroupDriver, systemdBooted: Bool) -> DoctorCheck {
+        switch (driver, systemdBooted) {
+        case (.systemd, true):
+            return .ok("cgroup driver", "systemd: pods in slices, containers and shims in scopes systemd knows")
+        case (.systemd, false):
+            return .fail("cgroup driver", "cgroup_driver = \"systemd\", but systemd is not the init system here (no /run/systemd/system): corrald refuses to start",
+                         fix: "set cgroup_driver = \"cgroupfs\" in the config, and kubelet's cgroupDriver: cgroupfs")
+        case (.cgroupfs, true):
+            return .warn("cgroup driver", "cgroupfs on a host systemd runs: two managers of one cgroup tree; kubeadm configures kubelet with the systemd driver",
+                         fix: "set cgroup_driver = \"systemd\" in the config, and kubelet's cgroupDriver: systemd")
+        case (.cgroupfs, false):
+            return .ok("cgroup driver", "cgroupfs (systemd is not the init system)")
         }
     }
 }

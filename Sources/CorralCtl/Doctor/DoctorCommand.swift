@@ -35,6 +35,7 @@ enum Doctor {
             KernelChecks.overlay(filesystems: facts.filesystems, moduleAvailable: facts.overlayModule),
             KernelChecks.seccomp(status: facts.procStatus, library: facts.libseccomp),
             CgroupChecks.layout(facts.cgroups, unifiedControllers: facts.unifiedControllers),
+            CgroupChecks.driver(facts.cgroupDriver, systemdBooted: facts.systemdBooted),
         ]
         checks += facts.runtimes.map {
             RuntimeChecks.runtime($0, cgroups: facts.cgroups, unifiedControllers: facts.unifiedControllers)

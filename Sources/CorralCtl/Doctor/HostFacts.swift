@@ -27,6 +27,9 @@ struct HostFacts: Sendable {
     var configPath: String?
     var configExists: Bool
     var configError: String?
+    var cgroupDriver: DaemonConfig.CgroupDriver = .cgroupfs
+    /// /run/systemd/system exists: systemd is the init system (sd_booted's test).
+    var systemdBooted = false
 
     static func gather(_ global: GlobalOptions) async -> HostFacts {
         var configError: String?
@@ -62,7 +65,9 @@ struct HostFacts: Sendable {
             ipForward: read("/proc/sys/net/ipv4/ip_forward"),
             configPath: global.daemon.config,
             configExists: FileSystem.exists(global.daemon.config ?? DaemonConfig.defaultPath),
-            configError: configError)
+            configError: configError,
+            cgroupDriver: config.cgroupDriver,
+            systemdBooted: FileSystem.exists("/run/systemd/system"))
     }
 
     private static func read(_ path: String) -> String? {

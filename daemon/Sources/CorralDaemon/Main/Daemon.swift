@@ -19,6 +19,12 @@ struct Daemon {
     let logger = Logger(label: "corrald")
 
     func run() async throws {
+        // kubelet and the runtime must agree on who makes cgroups; systemd's driver needs systemd.
+        if config.cgroupDriver == .systemd && !Systemd.booted {
+            throw ConfigError(source: configPath ?? "config", key: "cgroup_driver",
+                              message: "\"systemd\" needs systemd as this host's init system (there is no /run/systemd/system); "
+                                  + "use \"cgroupfs\", and kubelet's cgroupDriver: cgroupfs")
+        }
         let settings = try ServiceSettings(config)
         for dir in [config.root, config.state, settings.sandboxesDir, settings.containersDir] {
             try FileSystem.makeDirectories(dir, mode: 0o711)

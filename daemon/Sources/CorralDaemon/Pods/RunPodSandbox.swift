@@ -31,6 +31,8 @@ extension CRIService {
             entry.shimAddress = handle.address
             entry.shimPID = pid
             try await registry.put(entry)
+            await ShimScope(systemdDriver: settings.systemdCgroup)
+                .place(shimPID: pid, podID: id, cgroupParent: config.linux.cgroupParent, logger: logger)
 
             // Created and started in one call; a shim of before that asks for StartSandbox too.
             let startLimit = settings.timeouts.podStart

@@ -251,7 +251,8 @@ actor PodSandbox {
             guard let layout = try? CgroupLayout.current() else {
                 throw RPCError(.failedPrecondition, "sandbox \(shim.options.id) has no cgroup parent to measure")
             }
-            paths = layout.paths(forCgroupsPath: parent)
+            // With the systemd driver the parent is a slice name, whose cgroup is a path of systemd's making.
+            paths = layout.paths(forCgroupsPath: SystemdSlice.path(of: parent) ?? parent)
             podCgroup = paths
         }
         var response = Corral_Shim_V1_SandboxMetricsResponse()

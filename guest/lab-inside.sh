@@ -1,0 +1,28 @@
+#!/bin/bash
+# Runs in the guest for lab.sh (which fills in what to run and the driver).
+set -u
+what=@WHAT@
+driver=@DRIVER@
+ip link set lo up
+ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+CORRAL_BIN=/share/bin /share/repo/scripts/install.sh
+sed -i -e "s/^cgroup_driver = .*/cgroup_driver = \"$driver\"/" /etc/corral/config.toml
+{
+    for host in docker.io registry-1.docker.io registry.k8s.io gcr.io quay.io k8s.gcr.io; do
+        printf '\n[registry.mirrors."%s"]\nendpoints = ["http://10.0.2.100:5000"]\nupstream = false\n' "$host"
+    done
+    printf '\n[registry.configs."10.0.2.100:5000"]\nplain_http = true\n'
+} >> /etc/corral/config.toml
+systemctl enable --now corrald.socket
+export CORRAL_LAB=/tmp/lab
+mkdir -p $CORRAL_LAB/bin && cp /share/tools/* $CORRAL_LAB/bin/
+status=0
+if [ "$what" = smoke ] || [ "$what" = both ]; then
+    /share/critest-lab/smoke-test.sh unix:///run/corral/corral.sock guest-$driver || status=1
+fi
+if [ "$what" = critest ] || [ "$what" = both ]; then
+    CRITEST=$CORRAL_LAB/bin/critest /share/critest-lab/run-critest.sh unix:///run/corral/corral.sock guest-$driver || status=1
+fi
+cp -r $CORRAL_LAB/logs $CORRAL_LAB/critest-report-* /share/out/ 2>/dev/null
+journalctl -u corrald --no-pager > /share/out/corrald.journal 2>&1
+exit $status
