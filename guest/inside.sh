@@ -6,6 +6,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro swiftlib /opt/corral-test-runtim
 echo "guest: kernel $(uname -r), PID 1 $(cat /proc/1/comm), /sys/fs/cgroup $(stat -fc %T /sys/fs/cgroup): $(cat /sys/fs/cgroup/cgroup.controllers)"
 echo "guest: $(systemctl is-system-running 2>&1), up $(cut -d' ' -f1 /proc/uptime) s"
 cd /tmp
+. /share/env
 # Only the test bundle gets the toolchain's runtime: what it starts through systemd does not.
 suites() {
     driver=$1

@@ -41,6 +41,8 @@ for suite in "${suites[@]}"; do
 done
 sed -e "s#@FILTERS@#$filters#" -e "s#@DRIVER_FILTERS@#$driver_filters#" "$here/inside.sh" > "$share/inside.sh"
 chmod +x "$share/inside.sh"
+# The test environment the guest's suites see (benches set CORRAL_TEST_BENCH and the like).
+env | grep -E '^CORRAL_(TEST|BENCH)_' | sed "s/^/export /; s/=/='/; s/\$/'/" > "$share/env" || true
 
 started=$(date +%s)
 echo "guest: booting $image (suites: ${suites[*]})" >&2

@@ -210,7 +210,10 @@ import Testing
                 if case .goAway = event { break }
             }
             #expect(updates[0, default: 0] >= UInt64(sent) - 32768)
-            #expect(updates[streams["stdin"]!.id, default: 0] >= UInt64(sent) - 32768)
+            // A stream is not acknowledged once its FIN has arrived: what was under the 32 KiB
+            // threshold then, and the read that carried the FIN (at most the 64 KiB the server
+            // lets in unread), stay unacknowledged. CI once saw 48 KiB.
+            #expect(updates[streams["stdin"]!.id, default: 0] >= UInt64(sent) - (96 << 10))
         }
     }
 
