@@ -4,7 +4,10 @@ set -u
 what=@WHAT@
 driver=@DRIVER@
 ip link set lo up
-ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+# QEMU's user network; udev names the NIC (enp0s2 or so). Only 10.0.2.100:5000 leads anywhere.
+udevadm settle  # the NIC may still be eth0, about to be renamed
+nic=$(ls /sys/class/net | grep -v '^lo$' | head -1)
+ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic" && ip route add default via 10.0.2.2
 CORRAL_BIN=/share/bin /share/repo/scripts/install.sh
 sed -i -e "s/^cgroup_driver = .*/cgroup_driver = \"$driver\"/" /etc/corral/config.toml
 {
@@ -13,7 +16,9 @@ sed -i -e "s/^cgroup_driver = .*/cgroup_driver = \"$driver\"/" /etc/corral/confi
     done
     printf '\n[registry.configs."10.0.2.100:5000"]\nplain_http = true\n'
 } >> /etc/corral/config.toml
-systemctl enable --now corrald.socket
+# Started now, as install.sh says, rather than by the first call: under TCG a debug corrald takes
+# seconds to be ready, longer than crictl waits for a connection's first bytes.
+systemctl enable --now corrald.socket corrald.service
 export CORRAL_LAB=/tmp/lab
 mkdir -p $CORRAL_LAB/bin && cp /share/tools/* $CORRAL_LAB/bin/
 status=0
