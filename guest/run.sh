@@ -13,7 +13,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 bin="${CORRAL_BIN:-$(cd "$repo" && swift build --show-bin-path)}"
 runtime_libs="$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/linux"
-timeout="${CORRAL_GUEST_TIMEOUT:-1500}"
+# Generous: the stage takes about 11 minutes here, and CI machines can be several times slower.
+timeout="${CORRAL_GUEST_TIMEOUT:-3600}"
 suites=("$@")
 # The Guest* suites try both cgroup drivers themselves; the others run once with each
 # (CORRAL_TEST_CGROUP_DRIVER), as the confinement issue asks of the hostile-exec suites.

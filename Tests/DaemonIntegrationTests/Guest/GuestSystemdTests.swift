@@ -109,6 +109,15 @@ struct GuestSystemdTests {
             #expect(!cgroup.contains(unitCgroup + "\n") && !cgroup.contains(unitCgroup + "/"), "the \(what) is in corrald's unit: \(cgroup)")
         }
 
+        // What systemd handed corrald's unit stays with corrald: a runtime that inherited
+        // NOTIFY_SOCKET would fail every container start.
+        let environment = (try? FileSystem.readText("/proc/\(shim)/environ")) ?? ""
+        let leaked = environment.split(separator: "\0").filter { entry in
+            ["NOTIFY_SOCKET=", "LISTEN_FDS=", "LISTEN_PID=", "WATCHDOG_USEC=", "WATCHDOG_PID="].contains { entry.hasPrefix($0) }
+        }
+        #expect(!environment.isEmpty && leaked.isEmpty, "the shim inherited \(leaked)")
+        #expect(try Self.property("NotifyAccess") == "main")
+
         // Journal entries carry the pod's id as a field.
         try await Self.waitFor("the journal to hold the pod's entries", timeout: .seconds(60)) {
             !(try Self.sh("journalctl -u corrald --no-pager -o cat POD_ID=\(pod)")).isEmpty
