@@ -19,7 +19,8 @@ sed -i -e "s/^cgroup_driver = .*/cgroup_driver = \"$driver\"/" /etc/corral/confi
 # Started now, as install.sh says, rather than by the first call: under TCG a debug corrald takes
 # seconds to be ready, longer than crictl waits for a connection's first bytes.
 systemctl enable --now corrald.socket corrald.service
-export CORRAL_LAB=/tmp/lab
+# On the share, so that the host sees critest's log grow (a long run under TCG).
+export CORRAL_LAB=/share/out/lab
 mkdir -p $CORRAL_LAB/bin && cp /share/tools/* $CORRAL_LAB/bin/
 status=0
 if [ "$what" = smoke ] || [ "$what" = both ]; then
@@ -28,6 +29,5 @@ fi
 if [ "$what" = critest ] || [ "$what" = both ]; then
     CRITEST=$CORRAL_LAB/bin/critest /share/critest-lab/run-critest.sh unix:///run/corral/corral.sock guest-$driver || status=1
 fi
-cp -r $CORRAL_LAB/logs $CORRAL_LAB/critest-report-* /share/out/ 2>/dev/null
 journalctl -u corrald --no-pager > /share/out/corrald.journal 2>&1
 exit $status

@@ -3,7 +3,8 @@
 # in the cgroup v2 + systemd guest, against corrald installed there by scripts/install.sh and
 # started by systemd through corrald.socket. Images come from the lab's registry on this
 # machine's 127.0.0.1:5000 (start-registry.sh): QEMU's user network, restricted so that the
-# guest reaches nothing else, forwards the guest's 10.0.2.100:5000 there.
+# guest reaches nothing else, forwards the guest's 10.0.2.100:5000 there (through socat, one per
+# connection).
 #
 #   guest/lab.sh [smoke|critest|both] [cgroupfs|systemd]      (default: both systemd)
 #
@@ -24,10 +25,14 @@ bin="${CORRAL_BIN:-$(cd "$repo" && swift build --show-bin-path)}"
 for f in "$critest" "$crictl" "$bin/corrald" "$bin/corral-shim" "$bin/corralctl" "$lab_scripts/smoke-test.sh"; do
     [[ -e "$f" ]] || { echo "lab: $f is missing" >&2; exit 2; }
 done
+# QEMU's guestfwd to a tcp: chardev is one stream that every guest connection shares (pulls in
+# parallel interleave and break); a command per connection keeps them apart.
+command -v socat > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends socat > /dev/null
 curl -fsS http://127.0.0.1:5000/v2/ > /dev/null || { echo "lab: no registry on 127.0.0.1:5000 (critest-lab/start-registry.sh)" >&2; exit 2; }
 image="$("$here/build-image.sh")"
 
 share="$(mktemp -d /tmp/corral-guest-lab-XXXXXX)"
+echo "lab: the guest's lab dir, growing as it runs: $share/out/lab" >&2
 trap 'rm -rf "$share"' EXIT
 mkdir -p "$share/bin" "$share/repo" "$share/tools" "$share/out"
 cp "$bin/corrald" "$bin/corral-shim" "$bin/corralctl" "$share/bin/"
@@ -48,7 +53,7 @@ qemu-system-x86_64 \
     -append "root=/dev/vda rw console=ttyS0 quiet loglevel=3 systemd.show_status=0 panic=-1" \
     -drive file="$image/root.img",if=virtio,format=raw,snapshot=on \
     -virtfs local,path="$share",mount_tag=share,security_model=passthrough,id=share \
-    -nic user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:5000-tcp:127.0.0.1:5000 \
+    -nic "user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:5000-cmd:socat - TCP:127.0.0.1:5000" \
     -display none -monitor none -serial file:"$share/console.log" -no-reboot
 set -e
 echo "lab: the guest ran $(( $(date +%s) - started )) s" >&2

@@ -183,3 +183,18 @@ extension LayoutTests {
         #expect(SystemdSlice.path(of: "-a.slice") == nil)
     }
 }
+
+@Suite struct StableAncestorTests {
+    @Test func aScopesCountOutlivesItInItsSlice() {
+        let scope = CgroupPaths(unified: "/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/corral-abc.scope")
+        #expect(scope.stableAncestor()?.unified == "/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice")
+        let crun = CgroupPaths(unified: "/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/corral-abc.scope/container")
+        #expect(crun.stableAncestor()?.unified == "/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice")
+    }
+
+    @Test func aPathsCountOutlivesItInItsParent() {
+        let plain = CgroupPaths(legacy: ["memory": "/sys/fs/cgroup/memory/kubepods/pod1/abc"], unified: "/sys/fs/cgroup/unified/kubepods/pod1/abc")
+        #expect(plain.stableAncestor()?.legacy["memory"] == "/sys/fs/cgroup/memory/kubepods/pod1")
+        #expect(plain.stableAncestor()?.unified == "/sys/fs/cgroup/unified/kubepods/pod1")
+    }
+}
